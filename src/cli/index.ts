@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import fs from "fs-extra";
+
+import { cleanups } from "./cleanups.js";
+import { run } from "./run.js";
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    for (const dir of cleanups) fs.removeSync(dir);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
+
+process.exitCode = await run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  cwd: process.cwd(),
+});

@@ -1,0 +1,131 @@
+import path from "node:path";
+import fs from "fs-extra";
+
+import { completeAnswers, InvalidAnswerError, type Answers } from "../core/answers.js";
+import { generateProject } from "../core/generateProject.js";
+import { generatorVersion } from "../core/packageInfo.js";
+import { cleanups } from "./cleanups.js";
+import { catalogue, findSpec, UnknownProjectError } from "../specs/catalogue.js";
+import type { ProjectSpec } from "../specs/schema.js";
+import { parseArgs, UsageError, type CliArgs } from "./parseArgs.js";
+import { initGitRepository, tidyGoModule, type StepReporter } from "./postSteps.js";
+import { checkTarget, writeProject } from "./targetDirectory.js";
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  interactive: boolean;
+  cwd: string;
+}
+
+const print = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
+
+/** The CLI: gathers answers, calls the generation core, moves the tree into place. Returns the exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  try {
+    const args = await parseArgs(argv, catalogue().flatMap((spec) => spec.options), generatorVersion);
+    if ("print" in args) {
+      print(io.stdout, args.print);
+      return 0;
+    }
+    if (args.list) {
+      printCatalogue(io.stdout);
+      return 0;
+    }
+    await create(args, io);
+    return 0;
+  } catch (error) {
+    if (isPromptInterrupt(error)) return 130;
+    if (error instanceof UsageError || error instanceof InvalidAnswerError || error instanceof UnknownProjectError) {
+      print(io.stderr, `create-gopher-project: ${error.message}`);
+      return 1;
+    }
+    print(io.stderr, `create-gopher-project: ${(error as Error).message ?? String(error)}`);
+    return 1;
+  }
+}
+
+function printCatalogue(out: NodeJS.WritableStream): void {
+  const specs = catalogue();
+  const width = Math.max(...specs.map((spec) => spec.id.length));
+  for (const spec of specs) print(out, `${spec.id.padEnd(width)}  ${spec.title}: ${spec.stack.join(", ")}`);
+}
+
+async function create(args: CliArgs, io: Io): Promise<void> {
+  const prompting = io.interactive && !args.yes;
+  const projectId = args.project ?? (prompting ? await promptFor("project", catalogue()) : undefined);
+  if (projectId === undefined) {
+    throw new UsageError(`no project chosen: pass --project (one of: ${catalogue().map((s) => s.id).join(", ")})`);
+  }
+  const spec = findSpec(projectId);
+  const gathered = prompting ? await promptFor("answers", spec, args) : undefined;
+  const directory = gathered?.directory ?? args.directory ?? spec.id;
+  const target = path.resolve(io.cwd, directory);
+  const answers = completeAnswers(spec, {
+    name: path.basename(target),
+    module: gathered?.module ?? args.module,
+    options: gathered?.options ?? args.options,
+  });
+  if (args.dryRun) {
+    await dryRun(spec, answers, target, io);
+    return;
+  }
+  await checkTarget(target, args.force);
+
+  const report = reporter(io);
+  report.step(`rendering ${spec.title} into ${target}`);
+  const files = await writeProject(target, (staging) => generateProject(spec, answers, staging));
+  report.step(`wrote ${files.length} files`);
+  if (args.tidy) await tidyGoModule(target, report);
+  if (args.git) await initGitRepository(target, report);
+  printNextSteps(io, target, spec);
+}
+
+async function dryRun(spec: ProjectSpec, answers: Answers, target: string, io: Io): Promise<void> {
+  const staging = await fs.mkdtemp(path.join((await import("node:os")).tmpdir(), "create-gopher-project-"));
+  cleanups.add(staging);
+  try {
+    const files = await generateProject(spec, answers, staging);
+    print(io.stdout, `dry run: ${spec.title} would write ${files.length} files into ${target}:`);
+    for (const file of files) print(io.stdout, `  ${file}`);
+  } finally {
+    await fs.remove(staging);
+    cleanups.delete(staging);
+  }
+}
+
+function reporter(io: Io): StepReporter {
+  return {
+    step: (message) => print(io.stdout, `• ${message}`),
+    warn: (message) => print(io.stderr, `! ${message}`),
+  };
+}
+
+function printNextSteps(io: Io, target: string, spec: ProjectSpec): void {
+  const relative = path.relative(io.cwd, target) || ".";
+  const services = spec.services.length > 0 ? `   make up         # ${spec.services.join(", ")} in docker compose\n` : "";
+  print(
+    io.stdout,
+    `\nDone. Next steps:\n   cd ${relative}\n   cp .env.example .env  # then fill in the placeholders\n${services}   make run\n   make test\n`,
+  );
+}
+
+async function promptFor(what: "project", specs: ProjectSpec[]): Promise<string>;
+async function promptFor(
+  what: "answers",
+  spec: ProjectSpec,
+  args: CliArgs,
+): Promise<{ directory: string; module: string; options: Record<string, number | boolean> }>;
+async function promptFor(what: string, subject: unknown, args?: CliArgs): Promise<unknown> {
+  const prompts = await import("./promptAnswers.js");
+  if (what === "project") return prompts.promptProject(subject as ProjectSpec[]);
+  return prompts.promptAnswers(subject as ProjectSpec, {
+    directory: args!.directory,
+    module: args!.module,
+    options: args!.options,
+  });
+}
+
+function isPromptInterrupt(error: unknown): boolean {
+  return error instanceof Error && (error.name === "ExitPromptError" || /force closed/i.test(error.message));
+}

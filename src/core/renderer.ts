@@ -1,0 +1,45 @@
+import Handlebars from "handlebars";
+
+/**
+ * The one Handlebars environment templates are rendered with: no HTML escaping (we emit Go,
+ * YAML and Makefiles, never HTML) and strict mode (a missing variable fails the render).
+ * Helpers are registered here and nowhere else.
+ */
+export type Render = (template: string, context: object, sourceName: string) => string;
+
+export function createRenderer(): Render {
+  const hb = Handlebars.create();
+  hb.registerHelper("goString", (value: unknown) => goQuote(String(value)));
+  hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+  hb.registerHelper("has", (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
+  hb.registerHelper("json", (value: unknown) => JSON.stringify(value));
+
+  const cache = new Map<string, HandlebarsTemplateDelegate>();
+  return (template, context, sourceName) => {
+    let compiled = cache.get(template);
+    if (!compiled) {
+      compiled = hb.compile(template, { noEscape: true, strict: true });
+      cache.set(template, compiled);
+    }
+    try {
+      return compiled(context);
+    } catch (error) {
+      throw new Error(`cannot render ${sourceName}: ${(error as Error).message}`, { cause: error });
+    }
+  };
+}
+
+/** Quotes a string as a Go interpreted string literal, as strconv.Quote would for printable text. */
+export function goQuote(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\r") out += "\\r";
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}

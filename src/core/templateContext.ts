@@ -1,0 +1,61 @@
+import type { ProjectSpec, Service } from "../specs/schema.js";
+import type { Lock } from "../specs/catalogue.js";
+import type { Answers } from "./answers.js";
+import { generatorName, generatorVersion } from "./packageInfo.js";
+
+export interface Requirement {
+  path: string;
+  version: string;
+}
+
+/** The data every template of a project is rendered with. */
+export interface TemplateContext {
+  name: string;
+  module: string;
+  options: Answers["options"];
+  project: Pick<ProjectSpec, "id" | "title" | "description" | "stage" | "stack">;
+  go: ProjectSpec["go"];
+  tools: ProjectSpec["tools"];
+  requires: Requirement[];
+  indirect: Requirement[];
+  services: Record<Service, boolean>;
+  binaries: string[];
+  generator: { name: string; version: string };
+}
+
+const byPath = (requirements: Record<string, string>): Requirement[] =>
+  Object.entries(requirements)
+    .map(([path, version]) => ({ path, version }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+export function templateContext(spec: ProjectSpec, lock: Lock, answers: Answers): TemplateContext {
+  return {
+    name: answers.name,
+    module: answers.module,
+    options: answers.options,
+    project: { id: spec.id, title: spec.title, description: spec.description, stage: spec.stage, stack: spec.stack },
+    go: spec.go,
+    tools: spec.tools,
+    requires: byPath(spec.modules),
+    indirect: byPath(lock.indirect),
+    services: {
+      postgres: spec.services.includes("postgres"),
+      redis: spec.services.includes("redis"),
+      nats: spec.services.includes("nats"),
+      rabbitmq: spec.services.includes("rabbitmq"),
+    },
+    binaries: spec.binaries.map((binary) => (binary === "{{name}}" ? answers.name : binary)),
+    generator: { name: generatorName, version: generatorVersion },
+  };
+}
+
+/** What .gopher-project.json records: enough to render the same tree again. */
+export function manifest(spec: ProjectSpec, answers: Answers): string {
+  const record = {
+    generator: generatorName,
+    generatorVersion,
+    project: spec.id,
+    answers: { name: answers.name, module: answers.module, options: answers.options },
+  };
+  return `${JSON.stringify(record, null, 2)}\n`;
+}

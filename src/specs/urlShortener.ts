@@ -1,0 +1,33 @@
+/** Roadmap project: URL Shortener — "API + Redis cache + PostgreSQL" with Gin, GORM, Docker. */
+export const urlShortener = {
+  id: "url-shortener",
+  title: "URL Shortener",
+  description:
+    "A versioned Gin HTTP API that shortens URLs: PostgreSQL through GORM behind a repository interface, " +
+    "a Redis cache-aside that redirects survive losing, embedded goose migrations, batched hit counting, " +
+    "per-client rate limiting, Prometheus metrics, pprof on an admin listener and graceful shutdown.",
+  stage: "Months 3–4: build a REST API with Gin + GORM, deploy on Docker + CI/CD",
+  stack: ["Gin", "GORM", "PostgreSQL", "Redis", "goose", "Prometheus", "Docker"],
+  go: { version: "1.26" },
+  modules: {
+    "github.com/gin-gonic/gin": "v1.12.0",
+    "github.com/google/uuid": "v1.6.0",
+    "github.com/hashicorp/golang-lru/v2": "v2.0.7",
+    "github.com/jackc/pgx/v5": "v5.12.0",
+    "github.com/pressly/goose/v3": "v3.29.0",
+    "github.com/prometheus/client_golang": "v1.25.0",
+    "github.com/redis/go-redis/v9": "v9.23.0",
+    "github.com/sethvargo/go-envconfig": "v1.4.3",
+    "golang.org/x/time": "v0.16.0",
+    "gorm.io/driver/postgres": "v1.6.3",
+    "gorm.io/gorm": "v1.31.2",
+  },
+  tools: { golangciLint: "v2.15.0", govulncheck: "v1.9.0" },
+  services: ["postgres", "redis"],
+  binaries: ["{{name}}"],
+  layers: ["shared", "url-shortener"],
+  options: [
+    { name: "httpPort", type: "integer", message: "HTTP port the API listens on", default: 8080, min: 1024, max: 65535 },
+    { name: "codeLength", type: "integer", message: "Length of generated short codes", default: 7, min: 5, max: 16 },
+  ],
+} as const;

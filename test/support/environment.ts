@@ -1,0 +1,59 @@
+import net from "node:net";
+import path from "node:path";
+import { execa } from "execa";
+
+/**
+ * What the machine offers the end-to-end tests. On a laptop without Go or a service the tests
+ * that need it skip and say why; under CI=true a missing piece is a failure, never a skip.
+ */
+export const inCI = process.env.CI === "true";
+
+export async function toolPath(command: string): Promise<string | undefined> {
+  const which = await execa("sh", ["-c", `command -v ${command}`], { reject: false });
+  if (which.exitCode === 0) return which.stdout.trim();
+  const gopath = await execa("go", ["env", "GOPATH"], { reject: false });
+  if (gopath.exitCode !== 0) return undefined;
+  const candidate = path.join(gopath.stdout.trim(), "bin", command);
+  const found = await execa(candidate, ["--version"], { reject: false });
+  return found.failed && found.exitCode === undefined ? undefined : candidate;
+}
+
+export function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: timeoutMs });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+export interface Requirement {
+  what: string;
+  ok: boolean;
+}
+
+/**
+ * Returns undefined when every requirement is met. Otherwise: under CI it throws (a failure);
+ * elsewhere it returns the reason to skip, which the caller prints.
+ */
+export function missing(requirements: Requirement[]): string | undefined {
+  const absent = requirements.filter((r) => !r.ok).map((r) => r.what);
+  if (absent.length === 0) return undefined;
+  const reason = `needs ${absent.join(", ")}`;
+  if (inCI) throw new Error(`CI=true and this machine lacks what the test ${reason}`);
+  console.warn(`skipping: ${reason}`);
+  return reason;
+}
+
+export const services = {
+  postgres: { host: "127.0.0.1", port: 5432, url: "postgres://postgres@127.0.0.1:5432/test?sslmode=disable" },
+  redis: { host: "127.0.0.1", port: 6379, url: "redis://127.0.0.1:6379/0" },
+  nats: { host: "127.0.0.1", port: 4222, url: "nats://127.0.0.1:4222" },
+  rabbitmq: { host: "127.0.0.1", port: 5672, url: "amqp://guest:guest@127.0.0.1:5672/" },
+} as const;

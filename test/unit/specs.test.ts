@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+
+import { catalogue, findSpec } from "../../src/specs/catalogue.js";
+import { parseSpec } from "../../src/specs/schema.js";
+import { urlShortener } from "../../src/specs/urlShortener.js";
+
+const withField = (patch: Record<string, unknown>) => ({ ...structuredClone(urlShortener), ...patch });
+
+describe("project specs", () => {
+  it("loads every catalogue spec", () => {
+    expect(catalogue().map((spec) => spec.id)).toContain("url-shortener");
+  });
+
+  it("finds a spec by id and names the choices for an unknown one", () => {
+    expect(findSpec("url-shortener").title).toBe("URL Shortener");
+    expect(() => findSpec("nope")).toThrow(/unknown project "nope" \(choose one of: url-shortener/);
+  });
+
+  it.each([
+    [{ id: "Bad Id" }, /"Bad Id": id: /],
+    [{ go: { version: "1.26.8" } }, /go\.version: must be a Go release line/],
+    [{ modules: { "github.com/gin-gonic/gin": "latest" } }, /modules\.github\.com\/gin-gonic\/gin: must be an exact version/],
+    [{ modules: { "github.com/gin-gonic/gin": "^1.0.0" } }, /must be an exact version/],
+    [{ modules: { "not a path": "v1.0.0" } }, /modules\.not a path: must be a Go module path/],
+    [{ tools: { golangciLint: "v2.15.0" } }, /tools\.govulncheck/],
+    [{ services: ["mongodb"] }, /services\.0/],
+    [{ options: [{ name: "port", type: "integer", message: "m", default: 1, min: 2 }] }, /options\.0\.max/],
+    [{ layers: [] }, /layers: /],
+    [{ surprise: true }, /surprise/],
+  ])("rejects a bad spec and names the field: %j", (patch, message) => {
+    expect(() => parseSpec(withField(patch))).toThrow(message);
+  });
+});

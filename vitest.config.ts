@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 600_000,
+    // The Go ladder compiles whole repositories; running those files side by side on a
+    // two-core machine only makes each slower.
+    fileParallelism: false,
+  },
+});
