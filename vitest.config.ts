@@ -8,5 +8,7 @@ export default defineConfig({
     // The Go ladder compiles whole repositories; running those files side by side on a
     // two-core machine only makes each slower.
     fileParallelism: false,
+    reporters: ["default", "json"],
+    outputFile: { json: ".ci/results.json" },
   },
 });

@@ -20,6 +20,11 @@ export interface TemplateContext {
   indirect: Requirement[];
   services: Record<Service, boolean>;
   binaries: string[];
+  /** The binary the container image starts. */
+  mainBinary: string;
+  hasServices: boolean;
+  /** Whether the project ships a container image (the docker layer). */
+  docker: boolean;
   generator: { name: string; version: string };
 }
 
@@ -29,6 +34,7 @@ const byPath = (requirements: Record<string, string>): Requirement[] =>
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
 export function templateContext(spec: ProjectSpec, lock: Lock, answers: Answers): TemplateContext {
+  const binaries = spec.binaries.map((binary) => (binary === "{{name}}" ? answers.name : binary));
   return {
     name: answers.name,
     module: answers.module,
@@ -44,7 +50,10 @@ export function templateContext(spec: ProjectSpec, lock: Lock, answers: Answers)
       nats: spec.services.includes("nats"),
       rabbitmq: spec.services.includes("rabbitmq"),
     },
-    binaries: spec.binaries.map((binary) => (binary === "{{name}}" ? answers.name : binary)),
+    binaries,
+    mainBinary: binaries[0]!,
+    hasServices: spec.services.length > 0,
+    docker: spec.layers.includes("docker"),
     generator: { name: generatorName, version: generatorVersion },
   };
 }

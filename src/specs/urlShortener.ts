@@ -25,7 +25,7 @@ export const urlShortener = {
   tools: { golangciLint: "v2.15.0", govulncheck: "v1.9.0" },
   services: ["postgres", "redis"],
   binaries: ["{{name}}"],
-  layers: ["shared", "url-shortener"],
+  layers: ["shared", "docker", "url-shortener"],
   options: [
     { name: "httpPort", type: "integer", message: "HTTP port the API listens on", default: 8080, min: 1024, max: 65535 },
     { name: "codeLength", type: "integer", message: "Length of generated short codes", default: 7, min: 5, max: 16 },

@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { findSpec } from "../../src/specs/catalogue.js";
+import { missing, reachable, services, toolPath } from "../support/environment.js";
+import { generateInto, removeTree } from "../support/generate.js";
+import {
+  buildLikeDockerfile,
+  checkNonGoFiles,
+  expectGofmtClean,
+  expectTidyNoop,
+  lint,
+  raceTests,
+  vet,
+} from "../support/goLadder.js";
+import { freshDatabase } from "../support/postgres.js";
+import { freePort, start, terminate, waitFor } from "../support/processes.js";
+
+const spec = findSpec("url-shortener");
+const tools = {
+  go: await toolPath("go"),
+  golangciLint: await toolPath("golangci-lint"),
+  actionlint: await toolPath("actionlint"),
+  psql: await toolPath("psql"),
+};
+const skipReason = missing([
+  { what: "Go", ok: Boolean(tools.go) },
+  { what: `golangci-lint ${spec.tools.golangciLint}`, ok: Boolean(tools.golangciLint) },
+  { what: "actionlint", ok: Boolean(tools.actionlint) },
+  { what: "psql", ok: Boolean(tools.psql) },
+  { what: "PostgreSQL on 127.0.0.1:5432", ok: await reachable(services.postgres.host, services.postgres.port) },
+  { what: "Redis on 127.0.0.1:6379", ok: await reachable(services.redis.host, services.redis.port) },
+]);
+
+describe.skipIf(skipReason)("url-shortener, generated and put through the Go ladder", () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    ({ dir } = await generateInto("url-shortener", { name: "shortener", module: "example.com/acme/shortener" }));
+  });
+  afterAll(() => dir && removeTree(dir));
+
+  it("go mod tidy is a no-op", () => expectTidyNoop(dir), 300_000);
+  it("is gofmt-clean", () => expectGofmtClean(dir));
+  it("passes go vet, with and without the integration tag", async () => {
+    await vet(dir);
+    await vet(dir, ["integration"]);
+  }, 300_000);
+  it("passes golangci-lint with the emitted config", async () => {
+    await lint(dir, tools.golangciLint!);
+    await lint(dir, tools.golangciLint!, ["integration"]);
+  }, 600_000);
+  it("passes its unit tests with the race detector", () => raceTests(dir), 900_000);
+
+  it("passes its integration tests against the real PostgreSQL and Redis", async () => {
+    const result = await raceTests(dir, { DATABASE_URL: services.postgres.url, REDIS_URL: services.redis.url }, ["integration"]);
+    expect(result.all).not.toMatch(/SKIP/);
+  }, 900_000);
+
+  it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint!), 120_000);
+
+  it("builds as the Dockerfile does, boots, redirects, and stops cleanly on SIGTERM", async () => {
+    const bin = path.join(dir, "out");
+    await buildLikeDockerfile(dir, bin);
+    const file = await execa("file", [path.join(bin, "shortener")], { reject: false });
+    if (file.exitCode === 0) expect(file.stdout).toMatch(/statically linked/);
+
+    const db = await freshDatabase("shortener_boot");
+    const prefix = `boot-${randomBytes(4).toString("hex")}:`;
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const app = start(path.join(bin, "shortener"), [], {
+      HTTP_ADDR: `127.0.0.1:${port}`,
+      DATABASE_URL: db.url,
+      REDIS_URL: services.redis.url,
+      REDIS_KEY_PREFIX: prefix,
+      BASE_URL: base,
+      LOG_LEVEL: "debug",
+    });
+    try {
+      await waitFor(`${base}/healthz`);
+
+      const created = await fetch(`${base}/api/v1/links`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: "https://go.dev/doc/effective_go" }),
+      });
+      expect(created.status).toBe(201);
+      const link = (await created.json()) as { code: string; short_url: string };
+      expect(link.short_url).toBe(`${base}/${link.code}`);
+
+      const redirect = await fetch(`${base}/${link.code}`, { redirect: "manual" });
+      expect(redirect.status).toBe(302);
+      expect(redirect.headers.get("location")).toBe("https://go.dev/doc/effective_go");
+      expect((await fetch(`${base}/nope404`, { redirect: "manual" })).status).toBe(404);
+
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status, await ready.clone().text()).toBe(200);
+
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/^shortener_http_requests_total\{/m);
+      expect(metrics).toMatch(/^shortener_redirects_total/m);
+    } finally {
+      const stopped = await terminate(app);
+      expect(stopped.exitCode, stopped.output).toBe(0);
+      expect(stopped.ms).toBeLessThan(10_000);
+      await db.drop();
+      await execa("sh", ["-c", `redis-cli --scan --pattern '${prefix}*' | xargs -r redis-cli del`], { reject: false });
+    }
+  }, 300_000);
+});

@@ -1,0 +1,87 @@
+import path from "node:path";
+import { execa, type Options } from "execa";
+import fs from "fs-extra";
+import { glob } from "tinyglobby";
+import { parseAllDocuments } from "yaml";
+import { validate as validateDockerfile } from "dockerfile-utils";
+import { expect } from "vitest";
+
+/**
+ * The checks every generated repository must pass, as a staff engineer's CI would run them.
+ * Each throws (with the tool's output) when the repository fails it.
+ */
+const goEnv = { GOFLAGS: "-mod=mod", CGO_ENABLED: "1" };
+
+export async function sh(command: string, args: string[], options: Options = {}) {
+  const result = await execa(command, args, { reject: false, all: true, env: goEnv, ...options });
+  if (result.exitCode !== 0) {
+    throw new Error(`${command} ${args.join(" ")} failed (exit ${result.exitCode}):\n${String(result.all).slice(-8000)}`);
+  }
+  return result;
+}
+
+/** go mod tidy must change nothing: the emitted go.mod and go.sum are already what tidy writes. */
+export async function expectTidyNoop(dir: string): Promise<void> {
+  const before = await Promise.all(["go.mod", "go.sum"].map((f) => fs.readFile(path.join(dir, f), "utf8")));
+  await sh("go", ["mod", "tidy"], { cwd: dir });
+  const after = await Promise.all(["go.mod", "go.sum"].map((f) => fs.readFile(path.join(dir, f), "utf8")));
+  expect(after[0], "go.mod changed under go mod tidy").toBe(before[0]);
+  expect(after[1], "go.sum changed under go mod tidy").toBe(before[1]);
+}
+
+export async function expectGofmtClean(dir: string): Promise<void> {
+  const { stdout } = await sh("gofmt", ["-l", "."], { cwd: dir });
+  expect(stdout.trim(), "files gofmt would change").toBe("");
+}
+
+export async function vet(dir: string, tags: string[] = []): Promise<void> {
+  await sh("go", ["vet", ...(tags.length ? ["-tags", tags.join(",")] : []), "./..."], { cwd: dir });
+}
+
+export async function lint(dir: string, golangciLint: string, tags: string[] = []): Promise<void> {
+  await sh(golangciLint, ["run", ...(tags.length ? ["--build-tags", tags.join(",")] : []), "./..."], { cwd: dir });
+}
+
+export async function raceTests(dir: string, env: Record<string, string> = {}, tags: string[] = []) {
+  return sh("go", ["test", "-race", "-count=1", ...(tags.length ? ["-tags", tags.join(",")] : []), "./..."], {
+    cwd: dir,
+    env: { ...goEnv, ...env },
+    timeout: 15 * 60_000,
+  });
+}
+
+/**
+ * Builds the binaries with exactly the `go build` line the Dockerfile runs (no Docker engine
+ * here), into outDir; proves the image's build is static and works.
+ */
+export async function buildLikeDockerfile(dir: string, outDir: string, version = "e2e"): Promise<string> {
+  const dockerfile = await fs.readFile(path.join(dir, "Dockerfile"), "utf8");
+  const match = /(CGO_ENABLED=0) go build (.+) -o \/out\/ (\.\/cmd\/\.\.\.)/.exec(dockerfile.replace(/\\\n/g, " "));
+  if (!match) throw new Error("the Dockerfile has no `CGO_ENABLED=0 go build … -o /out/ ./cmd/...` line");
+  const flags = match[2]!.replace("${VERSION}", version);
+  const args = [...flags.match(/-ldflags="[^"]*"|\S+/g)!].map((a) => a.replace(/^(-ldflags=)"(.*)"$/, "$1$2"));
+  await fs.ensureDir(outDir);
+  await sh("go", ["build", ...args, "-o", `${outDir}/`, match[3]!], { cwd: dir, env: { ...goEnv, CGO_ENABLED: "0" } });
+  return match[0];
+}
+
+/** The files that are not Go: workflow (actionlint), Dockerfile (lint), every YAML parses, make help. */
+export async function checkNonGoFiles(dir: string, actionlint: string): Promise<void> {
+  await sh(actionlint, ["-no-color"], { cwd: dir });
+
+  if (await fs.pathExists(path.join(dir, "Dockerfile"))) {
+    const problems = validateDockerfile(await fs.readFile(path.join(dir, "Dockerfile"), "utf8"));
+    expect(problems.map((p) => `${p.range.start.line + 1}: ${p.message}`), "Dockerfile lint").toEqual([]);
+  }
+
+  const yamlFiles = await glob(["**/*.yml", "**/*.yaml", ".golangci.yml", ".github/**/*.yml"], { cwd: dir, dot: true });
+  expect(yamlFiles.length).toBeGreaterThan(0);
+  for (const file of yamlFiles) {
+    for (const doc of parseAllDocuments(await fs.readFile(path.join(dir, file), "utf8"))) {
+      expect(doc.errors.map((e) => `${file}: ${e.message}`)).toEqual([]);
+    }
+  }
+
+  const help = await sh("make", ["help"], { cwd: dir });
+  for (const target of ["build", "test", "lint"]) expect(help.stdout).toMatch(new RegExp(`^\\s+${target}\\s`, "m"));
+}

@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import fs from "fs-extra";
+import { afterAll, describe, expect, it } from "vitest";
+
+import { catalogue } from "../../src/specs/catalogue.js";
+import { generateInto, removeTree } from "../support/generate.js";
+
+const made: string[] = [];
+afterAll(() => Promise.all(made.map(removeTree)));
+
+async function digest(dir: string, files: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const file of files) {
+    const bytes = await fs.readFile(path.join(dir, file));
+    const { mode } = await fs.stat(path.join(dir, file));
+    out[file] = `${createHash("sha256").update(bytes).digest("hex")} ${(mode & 0o777).toString(8)}`;
+  }
+  return out;
+}
+
+describe.each(catalogue().map((spec) => [spec.id, spec] as const))("generating %s", (id, spec) => {
+  it("is deterministic: the same answers give byte-identical trees", async () => {
+    const a = await generateInto(id, { module: "example.com/acme/same" });
+    const b = await generateInto(id, { module: "example.com/acme/same" });
+    made.push(a.dir, b.dir);
+    expect(a.files).toEqual(b.files);
+    expect(await digest(b.dir, b.files)).toEqual(await digest(a.dir, a.files));
+  });
+
+  it("emits no HTML entity and no unrendered Handlebars anywhere", async () => {
+    const { dir, files } = await generateInto(id, { module: "example.com/acme/entities" });
+    made.push(dir);
+    for (const file of files) {
+      const text = await fs.readFile(path.join(dir, file), "utf8");
+      expect(text, file).not.toMatch(/&(amp|lt|gt|quot|#x27|#x60|#x3D);/);
+      if (file.endsWith(".go")) expect(text, file).not.toMatch(/\{\{[^{}]*\}\}/);
+    }
+  });
+
+  it("stores dotfiles under npm-safe names and emits them renamed", async () => {
+    const { dir, files } = await generateInto(id);
+    made.push(dir);
+    expect(files).toEqual(expect.arrayContaining([".gitignore", ".golangci.yml", ".github/workflows/ci.yml"]));
+    expect(files.filter((f) => path.basename(f).startsWith("_"))).toEqual([]);
+    expect(files.filter((f) => f.endsWith(".hbs"))).toEqual([]);
+  });
+
+  it("uses the spec's one Go version in go.mod, the Dockerfile and CI", async () => {
+    const { dir } = await generateInto(id);
+    made.push(dir);
+    const read = (f: string) => fs.readFile(path.join(dir, f), "utf8");
+    expect(await read("go.mod")).toMatch(new RegExp(`^go ${spec.go.version.replace(".", "\\.")}\\.0$`, "m"));
+    expect(await read(".github/workflows/ci.yml")).toContain(`GO_VERSION: "${spec.go.version}"`);
+    expect((await read(".github/workflows/ci.yml")).match(/go-version: (.*)/g)?.every((l) => l.includes("env.GO_VERSION"))).toBe(true);
+    if (spec.layers.includes("docker")) {
+      expect(await read("Dockerfile")).toContain(`ARG GO_VERSION=${spec.go.version}\n`);
+      expect(await read("Dockerfile")).toMatch(/^FROM golang:\$\{GO_VERSION\}-/m);
+      expect(await read("Dockerfile")).toMatch(/^FROM gcr\.io\/distroless\/static-debian13:nonroot$/m);
+      expect(await read("Dockerfile")).toMatch(/^USER nonroot:nonroot$/m);
+    }
+    expect(await read("Makefile")).toContain(`GOLANGCI_LINT_VERSION := ${spec.tools.golangciLint}`);
+    expect(await read(".github/workflows/ci.yml")).toContain(`GOLANGCI_LINT_VERSION: ${spec.tools.golangciLint}`);
+  });
+
+  it("pins every direct module of the spec in go.mod and commits no secret", async () => {
+    const { dir, files } = await generateInto(id);
+    made.push(dir);
+    const gomod = await fs.readFile(path.join(dir, "go.mod"), "utf8");
+    for (const [module, version] of Object.entries(spec.modules)) expect(gomod).toContain(`\t${module} ${version}\n`);
+    expect(files).not.toContain(".env");
+    expect(files).toContain(".gopher-project.json");
+  });
+});
