@@ -102,7 +102,8 @@ function reporter(io: Io): StepReporter {
 }
 
 function printNextSteps(io: Io, target: string, spec: ProjectSpec): void {
-  const relative = path.relative(io.cwd, target) || ".";
+  const fromCwd = path.relative(io.cwd, target);
+  const relative = fromCwd === "" ? "." : fromCwd.startsWith("..") ? target : fromCwd;
   const services = spec.services.length > 0 ? `   make up         # ${spec.services.join(", ")} in docker compose\n` : "";
   print(
     io.stdout,

@@ -23,10 +23,20 @@ export interface TemplateContext {
   /** The binary the container image starts. */
   mainBinary: string;
   hasServices: boolean;
+  /** The service URLs integration tests read, with an example value each. */
+  integrationEnv: Record<string, string>;
   /** Whether the project ships a container image (the docker layer). */
   docker: boolean;
   generator: { name: string; version: string };
 }
+
+/** How integration tests find each service, and a local example. */
+const serviceEnv: Record<Service, [string, string]> = {
+  postgres: ["DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"],
+  redis: ["REDIS_URL", "redis://127.0.0.1:6379/0"],
+  nats: ["NATS_URL", "nats://127.0.0.1:4222"],
+  rabbitmq: ["AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"],
+};
 
 const byPath = (requirements: Record<string, string>): Requirement[] =>
   Object.entries(requirements)
@@ -53,6 +63,7 @@ export function templateContext(spec: ProjectSpec, lock: Lock, answers: Answers)
     binaries,
     mainBinary: binaries[0]!,
     hasServices: spec.services.length > 0,
+    integrationEnv: Object.fromEntries(spec.services.map((service) => serviceEnv[service])),
     docker: spec.layers.includes("docker"),
     generator: { name: generatorName, version: generatorVersion },
   };

@@ -1,0 +1,63 @@
+// Package logging builds the service's slog logger and carries the request
+// ID through context so every log line of a request can be correlated.
+package logging
+
+import (
+	"context"
+	"io"
+	"log/slog"
+)
+
+// RequestIDKey is the attribute name of the request ID in log lines.
+const RequestIDKey = "request_id"
+
+type requestIDKey struct{}
+
+// WithRequestID returns a copy of ctx carrying id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request ID carried by ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// New returns a JSON logger writing to w at level, which adds the request ID
+// found in the context of every *Context logging call.
+func New(w io.Writer, level slog.Leveler) *slog.Logger {
+	return slog.New(NewContextHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+}
+
+// ContextHandler decorates a slog.Handler with values read from the context.
+type ContextHandler struct {
+	next slog.Handler
+}
+
+var _ slog.Handler = ContextHandler{}
+
+// NewContextHandler wraps next.
+func NewContextHandler(next slog.Handler) ContextHandler {
+	return ContextHandler{next: next}
+}
+
+func (h ContextHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return h.next.Enabled(ctx, level)
+}
+
+func (h ContextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r = r.Clone()
+		r.AddAttrs(slog.String(RequestIDKey, id))
+	}
+	return h.next.Handle(ctx, r)
+}
+
+func (h ContextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return ContextHandler{next: h.next.WithAttrs(attrs)}
+}
+
+func (h ContextHandler) WithGroup(name string) slog.Handler {
+	return ContextHandler{next: h.next.WithGroup(name)}
+}
