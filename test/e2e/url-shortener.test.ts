@@ -56,7 +56,10 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
 
   it("passes its integration tests against the real PostgreSQL and Redis", async () => {
     const result = await raceTests(dir, { DATABASE_URL: services.postgres.url, REDIS_URL: services.redis.url }, ["integration"]);
-    expect(result.all).not.toMatch(/SKIP/);
+    // -v output: every test ran against the services, none skipped for want of one.
+    expect(result.all).not.toMatch(/--- SKIP/);
+    const required = ["TestIntegrationCreateRedirectStats", "TestIntegrationRedisUnavailable", "TestCache", "TestUpDown", "TestRepository", "TestRunEndToEnd"];
+    for (const test of required) expect(result.all).toMatch(new RegExp(`--- PASS: ${test}`));
   }, 900_000);
 
   it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint!), 120_000);
