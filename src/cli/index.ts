@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-import fs from "fs-extra";
+import { rmSync } from "node:fs";
 
 import { cleanups } from "./cleanups.js";
 import { run } from "./run.js";
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    for (const dir of cleanups) fs.removeSync(dir);
+    for (const dir of cleanups) rmSync(dir, { recursive: true, force: true });
     process.exit(signal === "SIGINT" ? 130 : 143);
   });
 }

@@ -84,5 +84,18 @@ async function loadInquirer(): Promise<PromptLayer> {
   const { default: nodePlop } = await import("node-plop");
   const plop = await nodePlop(undefined, { destBasePath: process.cwd(), force: false });
   // node-plop passes inquirer through at run time; its typings leave the property out.
-  return (plop as unknown as { inquirer: PromptLayer }).inquirer;
+  const { inquirer } = plop as unknown as { inquirer: PromptLayer };
+  return {
+    async prompt(questions) {
+      // On Ctrl-C inquirer closes its readline and re-raises SIGINT to the process. Keep the
+      // event loop alive until that signal lands, so the CLI's handler exits 130 (not 13, an
+      // unsettled top-level await).
+      const keepAlive = setInterval(() => undefined, 60_000);
+      try {
+        return await inquirer.prompt(questions);
+      } finally {
+        clearInterval(keepAlive);
+      }
+    },
+  };
 }

@@ -1,15 +1,14 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import fs from "fs-extra";
 
 import { completeAnswers, InvalidAnswerError, type Answers } from "../core/answers.js";
-import { generateProject } from "../core/generateProject.js";
 import { generatorVersion } from "../core/packageInfo.js";
 import { cleanups } from "./cleanups.js";
 import { catalogue, findSpec, UnknownProjectError } from "../specs/catalogue.js";
 import type { ProjectSpec } from "../specs/schema.js";
 import { parseArgs, UsageError, type CliArgs } from "./parseArgs.js";
-import { initGitRepository, tidyGoModule, type StepReporter } from "./postSteps.js";
-import { checkTarget, writeProject } from "./targetDirectory.js";
+import type { StepReporter } from "./postSteps.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -70,6 +69,12 @@ async function create(args: CliArgs, io: Io): Promise<void> {
     await dryRun(spec, answers, target, io);
     return;
   }
+  // Loaded only now: --help, --list and bad input never pay for the generator and execa.
+  const [{ generateProject }, { checkTarget, writeProject }, { initGitRepository, tidyGoModule }] = await Promise.all([
+    import("../core/generateProject.js"),
+    import("./targetDirectory.js"),
+    import("./postSteps.js"),
+  ]);
   await checkTarget(target, args.force);
 
   const report = reporter(io);
@@ -82,14 +87,15 @@ async function create(args: CliArgs, io: Io): Promise<void> {
 }
 
 async function dryRun(spec: ProjectSpec, answers: Answers, target: string, io: Io): Promise<void> {
-  const staging = await fs.mkdtemp(path.join((await import("node:os")).tmpdir(), "create-gopher-project-"));
+  const { generateProject } = await import("../core/generateProject.js");
+  const staging = await mkdtemp(path.join(tmpdir(), "create-gopher-project-"));
   cleanups.add(staging);
   try {
     const files = await generateProject(spec, answers, staging);
     print(io.stdout, `dry run: ${spec.title} would write ${files.length} files into ${target}:`);
     for (const file of files) print(io.stdout, `  ${file}`);
   } finally {
-    await fs.remove(staging);
+    await rm(staging, { recursive: true, force: true });
     cleanups.delete(staging);
   }
 }

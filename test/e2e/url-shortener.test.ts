@@ -114,3 +114,51 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
     }
   }, 300_000);
 });
+
+describe.skipIf(skipReason)("url-shortener with non-default options", () => {
+  let dir: string;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    ({ dir } = await generateInto("url-shortener", {
+      name: "tiny-links",
+      module: "github.com/acme/tiny-links/v2",
+      options: { httpPort: port, codeLength: 11 },
+    }));
+  });
+  afterAll(() => dir && removeTree(dir));
+
+  it("vets, passes the option-sensitive unit tests, and listens where the option says", async () => {
+    await expectTidyNoop(dir);
+    await vet(dir);
+    await raceTests(dir, {}, []);
+    const bin = path.join(dir, "out");
+    await buildLikeDockerfile(dir, bin);
+    const db = await freshDatabase("tiny_boot");
+    const prefix = `tiny-${randomBytes(4).toString("hex")}:`;
+    const app = start(path.join(bin, "tiny-links"), [], {
+      DATABASE_URL: db.url,
+      REDIS_URL: services.redis.url,
+      REDIS_KEY_PREFIX: prefix,
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(`${base}/healthz`);
+      const created = await fetch(`${base}/api/v1/links`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: "https://pkg.go.dev/" }),
+      });
+      expect(created.status).toBe(201);
+      const { code, short_url } = (await created.json()) as { code: string; short_url: string };
+      expect(code).toHaveLength(11);
+      expect(short_url).toBe(`http://localhost:${port}/${code}`);
+    } finally {
+      const stopped = await terminate(app);
+      expect(stopped.exitCode, stopped.output).toBe(0);
+      await db.drop();
+      await execa("sh", ["-c", `redis-cli --scan --pattern '${prefix}*' | xargs -r redis-cli del`], { reject: false });
+    }
+  }, 900_000);
+});

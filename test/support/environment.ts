@@ -57,3 +57,16 @@ export const services = {
   nats: { host: "127.0.0.1", port: 4222, url: "nats://127.0.0.1:4222" },
   rabbitmq: { host: "127.0.0.1", port: 5672, url: "amqp://guest:guest@127.0.0.1:5672/" },
 } as const;
+
+/**
+ * The environment for processes the tests start: the test runner's own variables (vitest sets
+ * BASE_URL, MODE, DEV, PROD, SSR, VITEST…) would leak into the generated programs' config.
+ */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || /^(BASE_URL|MODE|DEV|PROD|SSR|VITEST.*|TEST|NODE_ENV)$/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}

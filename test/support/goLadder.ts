@@ -6,14 +6,18 @@ import { parseAllDocuments } from "yaml";
 import { validate as validateDockerfile } from "dockerfile-utils";
 import { expect } from "vitest";
 
+import { childEnv } from "./environment.js";
+
 /**
  * The checks every generated repository must pass, as a staff engineer's CI would run them.
  * Each throws (with the tool's output) when the repository fails it.
  */
-const goEnv = { GOFLAGS: "-mod=mod", CGO_ENABLED: "1" };
+// -mod=readonly (the default, said out loud): a go command that wants to edit go.mod fails the ladder.
+const goEnv = { GOFLAGS: "-mod=readonly", CGO_ENABLED: "1" };
 
 export async function sh(command: string, args: string[], options: Options = {}) {
-  const result = await execa(command, args, { reject: false, all: true, env: goEnv, ...options });
+  const env = childEnv({ ...goEnv, ...(options.env as Record<string, string> | undefined) });
+  const result = await execa(command, args, { reject: false, all: true, ...options, env, extendEnv: false });
   if (result.exitCode !== 0) {
     throw new Error(`${command} ${args.join(" ")} failed (exit ${result.exitCode}):\n${String(result.all).slice(-8000)}`);
   }

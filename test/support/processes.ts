@@ -1,6 +1,8 @@
 import net from "node:net";
 import { execa, type ResultPromise } from "execa";
 
+import { childEnv } from "./environment.js";
+
 /** A port the kernel just handed out and released: free for the process we start next. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -15,7 +17,7 @@ export function freePort(): Promise<number> {
 
 /** Starts a binary in the background; its output is kept for the error message if it misbehaves. */
 export function start(binary: string, args: string[], env: Record<string, string>): ResultPromise {
-  return execa(binary, args, { env, reject: false, all: true, buffer: true, extendEnv: true });
+  return execa(binary, args, { env: childEnv(env), extendEnv: false, reject: false, all: true, buffer: true });
 }
 
 export async function waitFor(url: string, timeoutMs = 20_000): Promise<Response> {
