@@ -1,4 +1,6 @@
 import { parseSpec, type ProjectSpec } from "./schema.js";
+import { jobQueue } from "./jobQueue.js";
+import jobQueueLock from "./locks/job-queue.json" with { type: "json" };
 import { urlShortener } from "./urlShortener.js";
 import urlShortenerLock from "./locks/url-shortener.json" with { type: "json" };
 
@@ -13,7 +15,10 @@ interface Entry {
 }
 
 /** The roadmap's example projects, in catalogue order. Specs are validated when loaded. */
-const entries: readonly Entry[] = [{ spec: urlShortener, lock: urlShortenerLock }];
+const entries: readonly Entry[] = [
+  { spec: urlShortener, lock: urlShortenerLock },
+  { spec: jobQueue, lock: jobQueueLock },
+];
 
 let loaded: { spec: ProjectSpec; lock: Lock }[] | undefined;
 

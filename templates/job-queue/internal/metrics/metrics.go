@@ -1,0 +1,159 @@
+// Package metrics defines the Prometheus metrics of both binaries. Each binary builds its own
+// registry: there is no global state, and tests can inspect a fresh registry.
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Namespace prefixes every metric name.
+const Namespace = "jobqueue"
+
+// Outcomes of a job attempt, the values of the "outcome" label.
+const (
+	OutcomeSucceeded = "succeeded"
+	OutcomeFailed    = "failed" // will be retried
+	OutcomeDead      = "dead"
+	OutcomeAborted   = "aborted"   // interrupted by shutdown, given back to the queue
+	OutcomeDuplicate = "duplicate" // redelivery of a job that had already finished
+)
+
+// NewRegistry returns a registry with the Go runtime and process collectors.
+func NewRegistry() (*prometheus.Registry, error) {
+	reg := prometheus.NewRegistry()
+	if err := register(reg,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// Handler serves the metrics in reg.
+func Handler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+func register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
+	var errs []error
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("register metrics: %w", err)
+	}
+	return nil
+}
+
+// API holds the metrics of the API binary.
+type API struct {
+	enqueued *prometheus.CounterVec
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// NewAPI registers the API metrics with reg.
+func NewAPI(reg prometheus.Registerer) (*API, error) {
+	m := &API{
+		enqueued: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "jobs_enqueued_total",
+			Help: "Jobs accepted by the API, by type (idempotent repeats are not counted).",
+		}, []string{"type"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "http_requests_total",
+			Help: "HTTP requests served, by route, method and status code.",
+		}, []string{"route", "method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "http_request_duration_seconds",
+			Help:    "HTTP request latency, by route and method.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method"}),
+	}
+	if err := register(reg, m.enqueued, m.requests, m.latency); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Enqueued counts a job accepted by the API.
+func (m *API) Enqueued(jobType string) { m.enqueued.WithLabelValues(jobType).Inc() }
+
+// Instrument wraps h, counting and timing its requests under the route label.
+func (m *API) Instrument(route string, h http.Handler) http.Handler {
+	labels := prometheus.Labels{"route": route}
+	return promhttp.InstrumentHandlerDuration(m.latency.MustCurryWith(labels),
+		promhttp.InstrumentHandlerCounter(m.requests.MustCurryWith(labels), h))
+}
+
+// Worker holds the metrics of the worker binary.
+type Worker struct {
+	processed    *prometheus.CounterVec
+	retries      *prometheus.CounterVec
+	deadLettered *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+}
+
+// NewWorker registers the worker metrics with reg. inFlight reports the number of jobs running.
+func NewWorker(reg prometheus.Registerer, inFlight func() int) (*Worker, error) {
+	m := &Worker{
+		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "jobs_processed_total",
+			Help: "Job attempts finished, by type and outcome (succeeded, failed, dead, aborted, duplicate).",
+		}, []string{"type", "outcome"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "job_retries_total",
+			Help: "Failed attempts scheduled for another try, by type.",
+		}, []string{"type"}),
+		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "jobs_dead_lettered_total",
+			Help: "Jobs moved to the dead-letter stream, by type.",
+		}, []string{"type"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "job_duration_seconds",
+			Help:    "Time spent on one job attempt, handler and bookkeeping, by type and outcome.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
+		}, []string{"type", "outcome"}),
+	}
+	inFlightGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: Namespace, Name: "jobs_in_flight",
+		Help: "Jobs running in this worker right now.",
+	}, func() float64 { return float64(inFlight()) })
+	if err := register(reg, m.processed, m.retries, m.deadLettered, m.duration, inFlightGauge); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Init creates the series of the given job types at zero, so that dashboards and rate() see them
+// before the first job of each type finishes.
+func (m *Worker) Init(jobTypes ...string) {
+	for _, t := range jobTypes {
+		for _, o := range []string{OutcomeSucceeded, OutcomeFailed, OutcomeDead, OutcomeAborted, OutcomeDuplicate} {
+			m.processed.WithLabelValues(t, o)
+		}
+		m.retries.WithLabelValues(t)
+		m.deadLettered.WithLabelValues(t)
+	}
+}
+
+// Finished records the end of one attempt.
+func (m *Worker) Finished(jobType, outcome string, took time.Duration) {
+	m.processed.WithLabelValues(jobType, outcome).Inc()
+	m.duration.WithLabelValues(jobType, outcome).Observe(took.Seconds())
+}
+
+// Retried counts an attempt that will be retried.
+func (m *Worker) Retried(jobType string) { m.retries.WithLabelValues(jobType).Inc() }
+
+// DeadLettered counts a job moved to the dead-letter stream.
+func (m *Worker) DeadLettered(jobType string) { m.deadLettered.WithLabelValues(jobType).Inc() }

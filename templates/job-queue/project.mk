@@ -1,0 +1,37 @@
+API_URL              ?= http://127.0.0.1:8080
+WORKER_ADMIN_URL     ?= http://127.0.0.1:6061
+LOADTEST_JOBS        ?= 5000
+LOADTEST_CONCURRENCY ?= 32
+PROFILE_SECONDS      ?= 20
+PROFILE_DIR          ?= profiles
+
+.PHONY: run
+run: build ## Run the API (:8080) and a worker (:8081, pprof on :6061) against NATS_URL; Ctrl-C stops both
+	@trap 'kill $$api $$worker 2>/dev/null; wait' INT TERM EXIT; \
+	ADMIN_ADDR=127.0.0.1:6060 $(BIN_DIR)/api & api=$$!; \
+	ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker & worker=$$!; \
+	wait
+
+.PHONY: run-api
+run-api: build ## Run only the API against NATS_URL
+	ADMIN_ADDR=127.0.0.1:6060 $(BIN_DIR)/api
+
+.PHONY: run-worker
+run-worker: build ## Run only a worker against NATS_URL
+	ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker
+
+.PHONY: loadtest
+loadtest: build ## Enqueue LOADTEST_JOBS echo jobs through the API at API_URL and report jobs/s end to end
+	$(BIN_DIR)/loadtest -api $(API_URL) -n $(LOADTEST_JOBS) -c $(LOADTEST_CONCURRENCY)
+
+.PHONY: profile
+profile: build ## Capture a CPU profile from the worker's pprof (WORKER_ADMIN_URL) while `make loadtest` runs
+	@mkdir -p $(PROFILE_DIR)
+	@echo "profiling $(WORKER_ADMIN_URL) for $(PROFILE_SECONDS)s while the load test runs"
+	@curl -fsS -o $(PROFILE_DIR)/worker-cpu.pb.gz \
+		"$(WORKER_ADMIN_URL)/debug/pprof/profile?seconds=$(PROFILE_SECONDS)" & curl=$$!; \
+	$(MAKE) --no-print-directory loadtest; status=$$?; \
+	wait $$curl || status=1; \
+	exit $$status
+	go tool pprof -top -nodecount 25 $(BIN_DIR)/worker $(PROFILE_DIR)/worker-cpu.pb.gz
+	@echo "Explore: go tool pprof -http=:0 $(BIN_DIR)/worker $(PROFILE_DIR)/worker-cpu.pb.gz (see docs/profiling.md)"
