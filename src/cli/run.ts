@@ -110,11 +110,12 @@ function reporter(io: Io): StepReporter {
 function printNextSteps(io: Io, target: string, spec: ProjectSpec): void {
   const fromCwd = path.relative(io.cwd, target);
   const relative = fromCwd === "" ? "." : fromCwd.startsWith("..") ? target : fromCwd;
-  const services = spec.services.length > 0 ? `   make up         # ${spec.services.join(", ")} in docker compose\n` : "";
-  print(
-    io.stdout,
-    `\nDone. Next steps:\n   cd ${relative}\n   cp .env.example .env  # then fill in the placeholders\n${services}   make run\n   make test\n`,
-  );
+  const steps = [`cd ${relative}`];
+  if (spec.services.length > 0) {
+    steps.push("cp .env.example .env   # then replace the placeholders", `make up                # ${spec.services.join(", ")} in docker compose`);
+  }
+  steps.push("make run", "make test");
+  print(io.stdout, `\nDone. Next steps:\n${steps.map((step) => `   ${step}`).join("\n")}\n`);
 }
 
 async function promptFor(what: "project", specs: ProjectSpec[]): Promise<string>;

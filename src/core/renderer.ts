@@ -13,6 +13,7 @@ export function createRenderer(): Render {
   hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
   hb.registerHelper("has", (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
   hb.registerHelper("json", (value: unknown) => JSON.stringify(value));
+  hb.registerHelper("upperSnake", (value: unknown) => String(value).toUpperCase().replace(/-/g, "_"));
   hb.registerHelper("or", (...args: unknown[]) => args.slice(0, -1).some(Boolean));
 
   const cache = new Map<string, HandlebarsTemplateDelegate>();

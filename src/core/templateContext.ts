@@ -27,6 +27,8 @@ export interface TemplateContext {
   integrationEnv: Record<string, string>;
   /** Whether the project ships a container image (the docker layer). */
   docker: boolean;
+  /** Whether the project ships release archives (the release layer: GoReleaser). */
+  release: boolean;
   generator: { name: string; version: string };
 }
 
@@ -65,6 +67,7 @@ export function templateContext(spec: ProjectSpec, lock: Lock, answers: Answers)
     hasServices: spec.services.length > 0,
     integrationEnv: Object.fromEntries(spec.services.map((service) => serviceEnv[service])),
     docker: spec.layers.includes("docker"),
+    release: spec.layers.includes("release"),
     generator: { name: generatorName, version: generatorVersion },
   };
 }

@@ -1,4 +1,6 @@
 import { parseSpec, type ProjectSpec } from "./schema.js";
+import { cli } from "./cli.js";
+import cliLock from "./locks/cli.json" with { type: "json" };
 import { jobQueue } from "./jobQueue.js";
 import jobQueueLock from "./locks/job-queue.json" with { type: "json" };
 import { urlShortener } from "./urlShortener.js";
@@ -18,6 +20,7 @@ interface Entry {
 const entries: readonly Entry[] = [
   { spec: urlShortener, lock: urlShortenerLock },
   { spec: jobQueue, lock: jobQueueLock },
+  { spec: cli, lock: cliLock },
 ];
 
 let loaded: { spec: ProjectSpec; lock: Lock }[] | undefined;

@@ -90,9 +90,11 @@ describe("create-gopher-project (built CLI)", () => {
     const locked = path.join(root, "locked");
     await fs.ensureDir(locked);
     await fs.chmod(locked, 0o555);
-    await fs.chmod(root, 0o755);
-    // root ignores permission bits, so run as an unprivileged user where we are root.
-    const asUser = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "node"] : ["node"];
+    // Root ignores permission bits: where we are root, drop the capabilities that let it.
+    const asUser =
+      process.getuid?.() === 0
+        ? ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search", "node"]
+        : ["node"];
     const probe = await execa(asUser[0]!, [...asUser.slice(1), "--version"], { reject: false });
     if (probe.exitCode !== 0) ctx.skip(`cannot drop privileges here: ${probe.stderr}`);
     const result = await execa(asUser[0]!, [...asUser.slice(1), cli, "locked/app", "--project", "url-shortener", "--yes"], {
