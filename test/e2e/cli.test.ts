@@ -4,27 +4,16 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { findSpec } from "../../src/specs/catalogue.js";
-import { childEnv, missing, reachable, services, toolPath } from "../support/environment.js";
+import { childEnv, services } from "../support/environment.js";
 import { generateInto, removeTree } from "../support/generate.js";
 import { checkNonGoFiles, expectGofmtClean, expectTidyNoop, lint, raceTests, sh, vet } from "../support/goLadder.js";
 import { freshDatabase } from "../support/postgres.js";
+import { ladderPrerequisites } from "../support/prerequisites.js";
+import { freshKeyPrefix } from "../support/redis.js";
 import { freePort, start, terminate, waitFor } from "../support/processes.js";
 
 const spec = findSpec("cli");
-const tools = {
-  go: await toolPath("go"),
-  golangciLint: await toolPath("golangci-lint"),
-  actionlint: await toolPath("actionlint"),
-  psql: await toolPath("psql"),
-};
-const skipReason = missing([
-  { what: "Go", ok: Boolean(tools.go) },
-  { what: `golangci-lint ${spec.tools.golangciLint}`, ok: Boolean(tools.golangciLint) },
-  { what: "actionlint", ok: Boolean(tools.actionlint) },
-  { what: "psql", ok: Boolean(tools.psql) },
-  { what: "PostgreSQL on 127.0.0.1:5432", ok: await reachable(services.postgres.host, services.postgres.port) },
-  { what: "Redis on 127.0.0.1:6379", ok: await reachable(services.redis.host, services.redis.port) },
-]);
+const { tools, skipReason } = await ladderPrerequisites(spec, ["postgres", "redis"]);
 
 describe.skipIf(skipReason)("cli, generated and put through the Go ladder", () => {
   let dir: string;
@@ -38,10 +27,10 @@ describe.skipIf(skipReason)("cli, generated and put through the Go ladder", () =
   it("go mod tidy is a no-op", () => expectTidyNoop(dir), 300_000);
   it("is gofmt-clean", () => expectGofmtClean(dir));
   it("passes go vet", () => vet(dir), 300_000);
-  it("passes golangci-lint with the emitted config", () => lint(dir, tools.golangciLint!), 600_000);
+  it("passes golangci-lint with the emitted config", () => lint(dir, tools.golangciLint), 600_000);
   it("passes its tests (golden output, precedence, retries, fuzz seeds) with the race detector", () => raceTests(dir), 900_000);
   it("ships a workflow, GoReleaser config, YAML and Makefile that check out", async () => {
-    await checkNonGoFiles(dir, tools.actionlint!);
+    await checkNonGoFiles(dir, tools.actionlint);
     const help = await sh("make", ["help"], { cwd: dir });
     for (const target of ["completion", "docs", "release-snapshot"]) expect(help.stdout).toContain(target);
   }, 120_000);
@@ -68,7 +57,7 @@ describe.skipIf(skipReason)("cli driving a generated url-shortener over HTTP", (
 
   it("create → get → list → delete, with JSON output and documented exit codes", async () => {
     const db = await freshDatabase("cli_roundtrip");
-    const prefix = `cli-${randomBytes(4).toString("hex")}:`;
+    const { prefix, cleanup: deleteKeys } = freshKeyPrefix("cli");
     const token = randomBytes(16).toString("hex");
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
@@ -135,7 +124,7 @@ describe.skipIf(skipReason)("cli driving a generated url-shortener over HTTP", (
       const stopped = await terminate(server);
       expect(stopped.exitCode, stopped.output).toBe(0);
       await db.drop();
-      await execa("sh", ["-c", `redis-cli --scan --pattern '${prefix}*' | xargs -r redis-cli del`], { reject: false });
+      await deleteKeys();
     }
 
     // The server is gone: a network error, exit 4, quickly.

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { findSpec } from "../../src/specs/catalogue.js";
-import { missing, reachable, services, toolPath } from "../support/environment.js";
+import { services } from "../support/environment.js";
 import { generateInto, removeTree } from "../support/generate.js";
 import {
   buildLikeDockerfile,
@@ -16,23 +15,15 @@ import {
   vet,
 } from "../support/goLadder.js";
 import { freshDatabase } from "../support/postgres.js";
+import { ladderPrerequisites } from "../support/prerequisites.js";
+import { freshKeyPrefix } from "../support/redis.js";
 import { freePort, start, terminate, waitFor } from "../support/processes.js";
 
 const spec = findSpec("url-shortener");
-const tools = {
-  go: await toolPath("go"),
-  golangciLint: await toolPath("golangci-lint"),
-  actionlint: await toolPath("actionlint"),
-  psql: await toolPath("psql"),
-};
-const skipReason = missing([
-  { what: "Go", ok: Boolean(tools.go) },
-  { what: `golangci-lint ${spec.tools.golangciLint}`, ok: Boolean(tools.golangciLint) },
-  { what: "actionlint", ok: Boolean(tools.actionlint) },
-  { what: "psql", ok: Boolean(tools.psql) },
-  { what: "PostgreSQL on 127.0.0.1:5432", ok: await reachable(services.postgres.host, services.postgres.port) },
-  { what: "Redis on 127.0.0.1:6379", ok: await reachable(services.redis.host, services.redis.port) },
-]);
+
+const createLink = (base: string, url: string) =>
+  fetch(`${base}/api/v1/links`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url }) });
+const { tools, skipReason } = await ladderPrerequisites(spec);
 
 describe.skipIf(skipReason)("url-shortener, generated and put through the Go ladder", () => {
   let dir: string;
@@ -49,8 +40,8 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
     await vet(dir, ["integration"]);
   }, 300_000);
   it("passes golangci-lint with the emitted config", async () => {
-    await lint(dir, tools.golangciLint!);
-    await lint(dir, tools.golangciLint!, ["integration"]);
+    await lint(dir, tools.golangciLint);
+    await lint(dir, tools.golangciLint, ["integration"]);
   }, 600_000);
   it("passes its unit tests with the race detector", () => raceTests(dir), 900_000);
 
@@ -62,7 +53,7 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
     for (const test of required) expect(result.all).toMatch(new RegExp(`--- PASS: ${test}`));
   }, 900_000);
 
-  it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint!), 120_000);
+  it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint), 120_000);
 
   it("builds as the Dockerfile does, boots, redirects, and stops cleanly on SIGTERM", async () => {
     const bin = path.join(dir, "out");
@@ -71,7 +62,7 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
     if (file.exitCode === 0) expect(file.stdout).toMatch(/statically linked/);
 
     const db = await freshDatabase("shortener_boot");
-    const prefix = `boot-${randomBytes(4).toString("hex")}:`;
+    const { prefix, cleanup: deleteKeys } = freshKeyPrefix("boot");
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const app = start(path.join(bin, "shortener"), [], {
@@ -85,11 +76,7 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
     try {
       await waitFor(`${base}/healthz`);
 
-      const created = await fetch(`${base}/api/v1/links`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ url: "https://go.dev/doc/effective_go" }),
-      });
+      const created = await createLink(base, "https://go.dev/doc/effective_go");
       expect(created.status).toBe(201);
       const link = (await created.json()) as { code: string; short_url: string };
       expect(link.short_url).toBe(`${base}/${link.code}`);
@@ -110,7 +97,7 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
       expect(stopped.exitCode, stopped.output).toBe(0);
       expect(stopped.ms).toBeLessThan(10_000);
       await db.drop();
-      await execa("sh", ["-c", `redis-cli --scan --pattern '${prefix}*' | xargs -r redis-cli del`], { reject: false });
+      await deleteKeys();
     }
   }, 300_000);
 });
@@ -136,7 +123,7 @@ describe.skipIf(skipReason)("url-shortener with non-default options", () => {
     const bin = path.join(dir, "out");
     await buildLikeDockerfile(dir, bin);
     const db = await freshDatabase("tiny_boot");
-    const prefix = `tiny-${randomBytes(4).toString("hex")}:`;
+    const { prefix, cleanup: deleteKeys } = freshKeyPrefix("tiny");
     const app = start(path.join(bin, "tiny-links"), [], {
       DATABASE_URL: db.url,
       REDIS_URL: services.redis.url,
@@ -145,11 +132,7 @@ describe.skipIf(skipReason)("url-shortener with non-default options", () => {
     try {
       const base = `http://127.0.0.1:${port}`;
       await waitFor(`${base}/healthz`);
-      const created = await fetch(`${base}/api/v1/links`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ url: "https://pkg.go.dev/" }),
-      });
+      const created = await createLink(base, "https://pkg.go.dev/");
       expect(created.status).toBe(201);
       const { code, short_url } = (await created.json()) as { code: string; short_url: string };
       expect(code).toHaveLength(11);
@@ -158,7 +141,7 @@ describe.skipIf(skipReason)("url-shortener with non-default options", () => {
       const stopped = await terminate(app);
       expect(stopped.exitCode, stopped.output).toBe(0);
       await db.drop();
-      await execa("sh", ["-c", `redis-cli --scan --pattern '${prefix}*' | xargs -r redis-cli del`], { reject: false });
+      await deleteKeys();
     }
   }, 900_000);
 });
