@@ -1,0 +1,222 @@
+// npm run bench:job-queue [-- jobs [workerConcurrency]]: generates the job-queue project through
+// the core, builds it, runs its API and one worker against NATS (NATS_URL, default
+// nats://127.0.0.1:4222) under a stream prefix of its own, and sets the generated load test's
+// jobs/s end to end beside raw nats.go JetStream publish→consume→ack throughput measured in the
+// same run (bench/nats-baseline, built inside the generated repo with its pinned nats.go; run
+// before and after the load test to show drift). Everything it creates on the server and on disk
+// is removed afterwards, also on failure or Ctrl-C.
+import crypto from "node:crypto";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { execa, type Options, type ResultPromise } from "execa";
+import fs from "fs-extra";
+
+import { completeAnswers } from "../src/core/answers.js";
+import { generateProject } from "../src/core/generateProject.js";
+import { packageRoot } from "../src/core/packageInfo.js";
+import { findSpec } from "../src/specs/catalogue.js";
+
+const spec = findSpec("job-queue");
+const defaultConcurrency = spec.options.find((o) => o.name === "workerConcurrency")?.default;
+const jobs = Number(process.argv[2] ?? 3000);
+const concurrency = Number(process.argv[3] ?? defaultConcurrency);
+const httpClients = 32; // the load test's default, and LOADTEST_CONCURRENCY in the Makefile
+if (!Number.isInteger(jobs) || jobs < 1 || jobs > 100_000 || !Number.isInteger(concurrency) || concurrency < 1) {
+  console.error("usage: npm run bench:job-queue -- [jobs, 1..100000] [worker concurrency, >= 1]");
+  process.exit(2);
+}
+const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+const baselineSource = path.join(packageRoot, "bench/nats-baseline/main.go.txt");
+// Stream, consumer and bucket names of this run all start with it (the generated config allows 32
+// characters of [A-Za-z0-9_-] for STREAM_PREFIX).
+const runId = `BENCH_${crypto.randomBytes(5).toString("hex").toUpperCase()}`;
+
+// Ctrl-C or SIGTERM cancels the step under way; the finally block below still cleans up.
+const cancel = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (!cancel.signal.aborted) console.error(`${signal}: stopping and cleaning up`);
+    cancel.abort();
+    process.exitCode = 130;
+  });
+}
+const step = (what: string) => {
+  cancel.signal.throwIfAborted();
+  console.error(`… ${what}`);
+};
+
+/** A port the kernel just handed out and released: free for the process we start next. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: timeoutMs });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function waitFor(url: string, child: ResultPromise, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    cancel.signal.throwIfAborted();
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode} before answering`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer 2xx within ${timeoutMs} ms: ${String(last)}`);
+}
+
+/** Parses `what` out of a program's output, or fails showing the output. */
+function grab(pattern: RegExp, output: string, what: string): RegExpExecArray {
+  const match = pattern.exec(output);
+  if (!match) throw new Error(`no ${what} in this output:\n${output}`);
+  return match;
+}
+
+const root = await fs.mkdtemp(path.join(os.tmpdir(), "gopher-bench-jq-"));
+const dir = path.join(root, "job-queue");
+const bin = path.join(dir, "bin");
+const running = new Map<string, ResultPromise>();
+let built = false;
+let cleanedUp = false;
+
+/** SIGTERM to a background process; it has the worker's SHUTDOWN_TIMEOUT (25s) to drain. */
+async function stop(name: string): Promise<void> {
+  const child = running.get(name);
+  if (!child) return;
+  running.delete(name);
+  child.kill("SIGTERM");
+  const result = await child;
+  if (result.exitCode !== 0) {
+    console.error(`warning: ${name} exited with ${result.exitCode ?? result.signal} on SIGTERM:\n${String(result.all)}`);
+  }
+}
+
+async function baseline(name: string): Promise<{ rate: number; server: string; line: string }> {
+  const { stdout } = await execa(path.join(bin, "natsbaseline"), ["-url", natsUrl, "-name", name, "-n", String(jobs)], {
+    cancelSignal: cancel.signal,
+  });
+  return {
+    rate: Number(grab(/([\d.]+) msgs\/s end to end/, stdout, "msgs/s end to end")[1]),
+    server: grab(/^nats-server (\S+)/m, stdout, "server version")[1]!,
+    line: grab(/^all .*$/m, stdout, "result line")[0],
+  };
+}
+
+try {
+  const server = new URL(natsUrl);
+  if (!(await reachable(server.hostname, Number(server.port || 4222)))) {
+    throw new Error(`NATS with JetStream is not reachable at ${natsUrl}`);
+  }
+
+  step(`generating ${spec.id} into ${dir}`);
+  await generateProject(spec, completeAnswers(spec, { name: "job-queue" }), dir);
+  await fs.copy(baselineSource, path.join(dir, "cmd/natsbaseline/main.go"));
+  step("building api, worker, loadtest and natsbaseline");
+  await execa("go", ["build", "-trimpath", "-o", `${bin}/`, "./cmd/..."], {
+    cwd: dir,
+    env: { CGO_ENABLED: "0" },
+    cancelSignal: cancel.signal,
+  });
+  built = true;
+  const goVersion = (await execa("go", ["env", "GOVERSION"])).stdout.trim();
+
+  step(`raw JetStream baseline (before), ${jobs} messages`);
+  const before = await baseline(`${runId}_RAW1`);
+
+  // Every variable the generated config reads is set here, empty (its default) unless chosen, so
+  // that nothing in the caller's environment changes the run.
+  const configSource = await fs.readFile(path.join(dir, "internal/config/config.go"), "utf8");
+  const blank = Object.fromEntries([...configSource.matchAll(/env:"([A-Z0-9_]+)/g)].map((m) => [m[1]!, ""]));
+  const [apiPort, workerPort] = [await freePort(), await freePort()];
+  const common = { ...blank, NATS_URL: natsUrl, STREAM_PREFIX: `${runId}_JQ` };
+  const background: Options = {
+    reject: false,
+    all: true,
+    buffer: true,
+    forceKillAfterDelay: 30_000,
+    cancelSignal: cancel.signal,
+  };
+  step(`starting the api (:${apiPort}) and a worker (:${workerPort}, WORKER_CONCURRENCY=${concurrency})`);
+  const api = execa(path.join(bin, "api"), [], { ...background, env: { ...common, HTTP_ADDR: `127.0.0.1:${apiPort}` } });
+  running.set("api", api);
+  await waitFor(`http://127.0.0.1:${apiPort}/healthz`, api);
+  const worker = execa(path.join(bin, "worker"), [], {
+    ...background,
+    env: { ...common, HTTP_ADDR: `127.0.0.1:${workerPort}`, WORKER_CONCURRENCY: String(concurrency) },
+  });
+  running.set("worker", worker);
+  await waitFor(`http://127.0.0.1:${workerPort}/healthz`, worker);
+
+  step(`load test, ${jobs} echo jobs`);
+  const load = await execa(
+    path.join(bin, "loadtest"),
+    ["-api", `http://127.0.0.1:${apiPort}`, "-n", String(jobs), "-c", String(httpClients)],
+    { cancelSignal: cancel.signal },
+  );
+  const jobRate = Number(grab(/([\d.]+) jobs\/s end to end/, load.stdout, "jobs/s end to end")[1]);
+  const jobLine = grab(/^all .*$/m, load.stdout, "result line")[0];
+  const enqueueLine = grab(/^enqueued .*$/m, load.stdout, "enqueue line")[0];
+  await stop("worker");
+  await stop("api");
+
+  step(`raw JetStream baseline (after), ${jobs} messages`);
+  const after = await baseline(`${runId}_RAW2`);
+
+  const raw = (before.rate + after.rate) / 2;
+  const cpus = os.cpus();
+  console.log(
+    `job-queue vs raw JetStream, ${jobs} jobs/messages: node ${process.version}, ${goVersion}, ` +
+      `nats-server ${before.server}, ${cpus.length} cores (${cpus[0]?.model.trim() ?? "unknown CPU"})`,
+  );
+  console.log(`  job queue (1 api, 1 worker with WORKER_CONCURRENCY=${concurrency}, loadtest -c ${httpClients}):`);
+  console.log(`    ${jobRate.toFixed(0)} jobs/s end to end  [${enqueueLine}; ${jobLine}]`);
+  console.log(`  raw nats.go JetStream (async publish, pull consumer, ack; same N):`);
+  console.log(`    ${raw.toFixed(0)} msgs/s end to end, mean of before ${before.rate.toFixed(0)} and after ${after.rate.toFixed(0)}`);
+  console.log(`  ratio job queue / raw: ${(jobRate / raw).toFixed(3)} (${((100 * jobRate) / raw).toFixed(1)} %)`);
+} catch (error) {
+  if (!cancel.signal.aborted) process.exitCode = 1;
+  console.error(`bench:job-queue failed: ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  for (const name of [...running.keys()]) await stop(name).catch((e: unknown) => console.error(`stop ${name}: ${String(e)}`));
+  if (built) {
+    // Its own process group, so that a Ctrl-C on the terminal does not interrupt the cleanup.
+    const cleanup = await execa(path.join(bin, "natsbaseline"), ["-url", natsUrl, "-cleanup-prefix", runId], {
+      reject: false,
+      all: true,
+      detached: true,
+    });
+    cleanedUp = cleanup.exitCode === 0;
+    if (!cleanedUp) {
+      process.exitCode ||= 1;
+      console.error(`cleanup of ${runId}* on ${natsUrl} failed:\n${String(cleanup.all)}`);
+    }
+  }
+  await fs.remove(root);
+  console.error(`cleaned up: processes stopped, ${cleanedUp ? `no stream or bucket ${runId}* left, ` : ""}${root} removed`);
+}
