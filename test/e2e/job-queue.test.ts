@@ -5,7 +5,7 @@ import fs from "fs-extra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { findSpec } from "../../src/specs/catalogue.js";
-import { missing, reachable, services, toolPath } from "../support/environment.js";
+import { services } from "../support/environment.js";
 import { generateInto, removeTree } from "../support/generate.js";
 import {
   buildLikeDockerfile,
@@ -17,20 +17,11 @@ import {
   sh,
   vet,
 } from "../support/goLadder.js";
+import { ladderPrerequisites } from "../support/prerequisites.js";
 import { freePort, start, terminate, waitFor } from "../support/processes.js";
 
 const spec = findSpec("job-queue");
-const tools = {
-  go: await toolPath("go"),
-  golangciLint: await toolPath("golangci-lint"),
-  actionlint: await toolPath("actionlint"),
-};
-const skipReason = missing([
-  { what: "Go", ok: Boolean(tools.go) },
-  { what: `golangci-lint ${spec.tools.golangciLint}`, ok: Boolean(tools.golangciLint) },
-  { what: "actionlint", ok: Boolean(tools.actionlint) },
-  { what: "NATS with JetStream on 127.0.0.1:4222", ok: await reachable(services.nats.host, services.nats.port) },
-]);
+const { tools, skipReason } = await ladderPrerequisites(spec);
 
 interface JobRecord {
   id: string;
@@ -81,8 +72,8 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
     await vet(dir, ["integration"]);
   }, 300_000);
   it("passes golangci-lint with the emitted config", async () => {
-    await lint(dir, tools.golangciLint!);
-    await lint(dir, tools.golangciLint!, ["integration"]);
+    await lint(dir, tools.golangciLint);
+    await lint(dir, tools.golangciLint, ["integration"]);
   }, 600_000);
   it("passes its unit tests with the race detector", () => raceTests(dir), 900_000);
 
@@ -107,7 +98,7 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
     expect(String(result.all).match(/--- PASS: TestRunEndToEnd \(/g), "TestRunEndToEnd of cmd/api and cmd/worker").toHaveLength(2);
   }, 900_000);
 
-  it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint!), 120_000);
+  it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint), 120_000);
 
   it("survives a worker killed mid-job: every job succeeds once, and the metrics agree", async () => {
     const bin = path.join(dir, "out");
@@ -317,7 +308,7 @@ async function deleteStreams(dir: string, prefix: string): Promise<{ before: str
   await fs.outputFile(path.join(program, "main.go"), cleanupProgram);
   try {
     const { stdout } = await sh("go", ["run", "./_e2e/cleanup", prefix], { cwd: dir, env: { NATS_URL: services.nats.url } });
-    const report = JSON.parse(stdout) as { before: string[] | null; after: string[] | null };
+    const report = JSON.parse(String(stdout)) as { before: string[] | null; after: string[] | null };
     return { before: report.before ?? [], after: report.after ?? [] };
   } finally {
     await fs.remove(path.dirname(program));

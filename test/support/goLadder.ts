@@ -35,7 +35,7 @@ export async function expectTidyNoop(dir: string): Promise<void> {
 
 export async function expectGofmtClean(dir: string): Promise<void> {
   const { stdout } = await sh("gofmt", ["-l", "."], { cwd: dir });
-  expect(stdout.trim(), "files gofmt would change").toBe("");
+  expect(String(stdout).trim(), "files gofmt would change").toBe("");
 }
 
 export async function vet(dir: string, tags: string[] = []): Promise<void> {
