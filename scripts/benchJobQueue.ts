@@ -6,7 +6,6 @@
 // before and after the load test to show drift). Everything it creates on the server and on disk
 // is removed afterwards, also on failure or Ctrl-C.
 import crypto from "node:crypto";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { execa, type Options, type ResultPromise } from "execa";
@@ -16,6 +15,7 @@ import { completeAnswers } from "../src/core/answers.js";
 import { generateProject } from "../src/core/generateProject.js";
 import { packageRoot } from "../src/core/packageInfo.js";
 import { findSpec } from "../src/specs/catalogue.js";
+import { freePort, reachable } from "./lib/net.js";
 
 const spec = findSpec("job-queue");
 const defaultConcurrency = spec.options.find((o) => o.name === "workerConcurrency")?.default;
@@ -45,33 +45,6 @@ const step = (what: string) => {
   cancel.signal.throwIfAborted();
   console.error(`… ${what}`);
 };
-
-/** A port the kernel just handed out and released: free for the process we start next. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: timeoutMs });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
 
 async function waitFor(url: string, child: ResultPromise, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSpec } from "../../src/specs/catalogue.js";
 import { childEnv, services } from "../support/environment.js";
 import { generateInto, removeTree } from "../support/generate.js";
-import { checkNonGoFiles, expectGofmtClean, expectTidyNoop, lint, raceTests, sh, vet } from "../support/goLadder.js";
+import { checkNonGoFiles, sh } from "../support/goLadder.js";
 import { freshDatabase } from "../support/postgres.js";
+import { itClimbsTheGoLadder } from "../support/ladderTests.js";
 import { ladderPrerequisites } from "../support/prerequisites.js";
 import { freshKeyPrefix } from "../support/redis.js";
 import { freePort, start, terminate, waitFor } from "../support/processes.js";
@@ -24,11 +25,11 @@ describe.skipIf(skipReason)("cli, generated and put through the Go ladder", () =
   });
   afterAll(() => dir && removeTree(dir));
 
-  it("go mod tidy is a no-op", () => expectTidyNoop(dir), 300_000);
-  it("is gofmt-clean", () => expectGofmtClean(dir));
-  it("passes go vet", () => vet(dir), 300_000);
-  it("passes golangci-lint with the emitted config", () => lint(dir, tools.golangciLint), 600_000);
-  it("passes its tests (golden output, precedence, retries, fuzz seeds) with the race detector", () => raceTests(dir), 900_000);
+  itClimbsTheGoLadder(() => dir, {
+    golangciLint: tools.golangciLint,
+    tags: [],
+    unitTests: " (golden output, precedence, retries, fuzz seeds)",
+  });
   it("ships a workflow, GoReleaser config, YAML and Makefile that check out", async () => {
     await checkNonGoFiles(dir, tools.actionlint);
     const help = await sh("make", ["help"], { cwd: dir });

@@ -7,16 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSpec } from "../../src/specs/catalogue.js";
 import { services } from "../support/environment.js";
 import { generateInto, removeTree } from "../support/generate.js";
-import {
-  buildLikeDockerfile,
-  checkNonGoFiles,
-  expectGofmtClean,
-  expectTidyNoop,
-  lint,
-  raceTests,
-  sh,
-  vet,
-} from "../support/goLadder.js";
+import { buildLikeDockerfile, checkNonGoFiles, sh } from "../support/goLadder.js";
+import { itClimbsTheGoLadder } from "../support/ladderTests.js";
 import { ladderPrerequisites } from "../support/prerequisites.js";
 import { freePort, start, terminate, waitFor } from "../support/processes.js";
 
@@ -65,38 +57,28 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
     }
   }, 120_000);
 
-  it("go mod tidy is a no-op", () => expectTidyNoop(dir), 300_000);
-  it("is gofmt-clean", () => expectGofmtClean(dir));
-  it("passes go vet, with and without the integration tag", async () => {
-    await vet(dir);
-    await vet(dir, ["integration"]);
-  }, 300_000);
-  it("passes golangci-lint with the emitted config", async () => {
-    await lint(dir, tools.golangciLint);
-    await lint(dir, tools.golangciLint, ["integration"]);
-  }, 600_000);
-  it("passes its unit tests with the race detector", () => raceTests(dir), 900_000);
-
-  it("passes its integration tests against the real NATS JetStream", async () => {
-    const result = await raceTests(dir, { NATS_URL: services.nats.url }, ["integration"]);
-    // -v output: every test ran against the server, none skipped for want of one.
-    expect(result.all).not.toMatch(/--- SKIP/);
-    const required = [
-      "TestIntegration_AllJobsSucceedOnce", // N jobs → N succeeded, none run twice
-      "TestIntegration_FlakyJobIsDeadLettered", // retried, then dead-lettered with its last error
-      "TestIntegration_IdempotencyKeyRunsOnce", // one idempotency key → one run
-      "TestIntegration_RetryThenSuccess",
-      "TestEnsureIsIdempotent",
-      "TestStore",
-      "TestPublishDeduplicatesAndDeliversOnce",
-      "TestFetchBatches",
-      "TestDeadLetterAndTerm",
-      "TestDepthCollector",
-    ];
-    for (const test of required) expect(result.all).toMatch(new RegExp(`--- PASS: ${test} \\(`));
-    // run() of both binaries, end to end.
-    expect(String(result.all).match(/--- PASS: TestRunEndToEnd \(/g), "TestRunEndToEnd of cmd/api and cmd/worker").toHaveLength(2);
-  }, 900_000);
+  itClimbsTheGoLadder(() => dir, {
+    golangciLint: tools.golangciLint,
+    tags: ["integration"],
+    integration: {
+      against: "NATS JetStream",
+      env: { NATS_URL: services.nats.url },
+      mustPass: [
+        "TestIntegration_AllJobsSucceedOnce", // N jobs → N succeeded, none run twice
+        "TestIntegration_FlakyJobIsDeadLettered", // retried, then dead-lettered with its last error
+        "TestIntegration_IdempotencyKeyRunsOnce", // one idempotency key → one run
+        "TestIntegration_RetryThenSuccess",
+        "TestEnsureIsIdempotent",
+        "TestStore",
+        "TestPublishDeduplicatesAndDeliversOnce",
+        "TestFetchBatches",
+        "TestDeadLetterAndTerm",
+        "TestDepthCollector",
+      ],
+      // run() of both binaries, end to end.
+      check: (output) => expect(output.match(/--- PASS: TestRunEndToEnd \(/g), "TestRunEndToEnd of cmd/api and cmd/worker").toHaveLength(2),
+    },
+  });
 
   it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint), 120_000);
 

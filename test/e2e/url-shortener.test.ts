@@ -5,16 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSpec } from "../../src/specs/catalogue.js";
 import { services } from "../support/environment.js";
 import { generateInto, removeTree } from "../support/generate.js";
-import {
-  buildLikeDockerfile,
-  checkNonGoFiles,
-  expectGofmtClean,
-  expectTidyNoop,
-  lint,
-  raceTests,
-  vet,
-} from "../support/goLadder.js";
+import { buildLikeDockerfile, checkNonGoFiles, expectTidyNoop, raceTests, vet } from "../support/goLadder.js";
 import { freshDatabase } from "../support/postgres.js";
+import { itClimbsTheGoLadder } from "../support/ladderTests.js";
 import { ladderPrerequisites } from "../support/prerequisites.js";
 import { freshKeyPrefix } from "../support/redis.js";
 import { freePort, start, terminate, waitFor } from "../support/processes.js";
@@ -33,25 +26,22 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
   });
   afterAll(() => dir && removeTree(dir));
 
-  it("go mod tidy is a no-op", () => expectTidyNoop(dir), 300_000);
-  it("is gofmt-clean", () => expectGofmtClean(dir));
-  it("passes go vet, with and without the integration tag", async () => {
-    await vet(dir);
-    await vet(dir, ["integration"]);
-  }, 300_000);
-  it("passes golangci-lint with the emitted config", async () => {
-    await lint(dir, tools.golangciLint);
-    await lint(dir, tools.golangciLint, ["integration"]);
-  }, 600_000);
-  it("passes its unit tests with the race detector", () => raceTests(dir), 900_000);
-
-  it("passes its integration tests against the real PostgreSQL and Redis", async () => {
-    const result = await raceTests(dir, { DATABASE_URL: services.postgres.url, REDIS_URL: services.redis.url }, ["integration"]);
-    // -v output: every test ran against the services, none skipped for want of one.
-    expect(result.all).not.toMatch(/--- SKIP/);
-    const required = ["TestIntegrationCreateRedirectStats", "TestIntegrationRedisUnavailable", "TestCache", "TestUpDown", "TestRepository", "TestRunEndToEnd"];
-    for (const test of required) expect(result.all).toMatch(new RegExp(`--- PASS: ${test}`));
-  }, 900_000);
+  itClimbsTheGoLadder(() => dir, {
+    golangciLint: tools.golangciLint,
+    tags: ["integration"],
+    integration: {
+      against: "PostgreSQL and Redis",
+      env: { DATABASE_URL: services.postgres.url, REDIS_URL: services.redis.url },
+      mustPass: [
+        "TestIntegrationCreateRedirectStats", // create → redirect → stats, cache hits
+        "TestIntegrationRedisUnavailable", // Redis down → still redirects
+        "TestCache",
+        "TestUpDown",
+        "TestRepository",
+        "TestRunEndToEnd",
+      ],
+    },
+  });
 
   it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint), 120_000);
 

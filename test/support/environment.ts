@@ -1,6 +1,7 @@
-import net from "node:net";
 import path from "node:path";
 import { execa } from "execa";
+
+export { reachable } from "../../scripts/lib/net.js";
 
 /**
  * What the machine offers the end-to-end tests. On a laptop without Go or a service the tests
@@ -16,21 +17,6 @@ export async function toolPath(command: string): Promise<string | undefined> {
   const candidate = path.join(gopath.stdout.trim(), "bin", command);
   const found = await execa(candidate, ["--version"], { reject: false });
   return found.failed && found.exitCode === undefined ? undefined : candidate;
-}
-
-export function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: timeoutMs });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 export interface Requirement {

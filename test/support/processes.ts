@@ -1,19 +1,8 @@
-import net from "node:net";
 import { execa, type ResultPromise } from "execa";
 
 import { childEnv } from "./environment.js";
 
-/** A port the kernel just handed out and released: free for the process we start next. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../scripts/lib/net.js";
 
 /** Starts a binary in the background; its output is kept for the error message if it misbehaves. */
 export function start(binary: string, args: string[], env: Record<string, string>): ResultPromise {
