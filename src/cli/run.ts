@@ -2,11 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { completeAnswers, InvalidAnswerError, type Answers } from "../core/answers.js";
+import { completeAnswers, type Answers } from "../core/answers.js";
 import { generatorVersion } from "../core/packageInfo.js";
-import { cleanups } from "./cleanups.js";
-import { catalogue, findSpec, UnknownProjectError } from "../specs/catalogue.js";
+import { catalogue, findSpec } from "../specs/catalogue.js";
 import type { ProjectSpec } from "../specs/schema.js";
+import { cleanups } from "./cleanups.js";
 import { parseArgs, UsageError, type CliArgs } from "./parseArgs.js";
 import type { StepReporter } from "./postSteps.js";
 
@@ -35,11 +35,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   } catch (error) {
     if (isPromptInterrupt(error)) return 130;
-    if (error instanceof UsageError || error instanceof InvalidAnswerError || error instanceof UnknownProjectError) {
-      print(io.stderr, `create-gopher-project: ${error.message}`);
-      return 1;
-    }
-    print(io.stderr, `create-gopher-project: ${(error as Error).message ?? String(error)}`);
+    // Bad input (UsageError, InvalidAnswerError, UnknownProjectError) is one line by construction.
+    print(io.stderr, `create-gopher-project: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
 }
