@@ -10,9 +10,6 @@ export type Render = (template: string, context: object, sourceName: string) => 
 export function createRenderer(): Render {
   const hb = Handlebars.create();
   hb.registerHelper("goString", (value: unknown) => goQuote(String(value)));
-  hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
-  hb.registerHelper("has", (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item));
-  hb.registerHelper("json", (value: unknown) => JSON.stringify(value));
   hb.registerHelper("upperSnake", (value: unknown) => String(value).toUpperCase().replace(/-/g, "_"));
   hb.registerHelper("or", (...args: unknown[]) => args.slice(0, -1).some(Boolean));
 

@@ -13,7 +13,7 @@ export interface TemplateContext {
   name: string;
   module: string;
   options: Answers["options"];
-  project: Pick<ProjectSpec, "id" | "title" | "description" | "stage" | "stack">;
+  project: Pick<ProjectSpec, "title">;
   go: ProjectSpec["go"];
   tools: ProjectSpec["tools"];
   requires: Requirement[];
@@ -29,7 +29,6 @@ export interface TemplateContext {
   docker: boolean;
   /** Whether the project ships release archives (the release layer: GoReleaser). */
   release: boolean;
-  generator: { name: string; version: string };
 }
 
 /** How integration tests find each service, and a local example. */
@@ -51,7 +50,7 @@ export function templateContext(spec: ProjectSpec, lock: Lock, answers: Answers)
     name: answers.name,
     module: answers.module,
     options: answers.options,
-    project: { id: spec.id, title: spec.title, description: spec.description, stage: spec.stage, stack: spec.stack },
+    project: { title: spec.title },
     go: spec.go,
     tools: spec.tools,
     requires: byPath(spec.modules),
@@ -68,7 +67,6 @@ export function templateContext(spec: ProjectSpec, lock: Lock, answers: Answers)
     integrationEnv: Object.fromEntries(spec.services.map((service) => serviceEnv[service])),
     docker: spec.layers.includes("docker"),
     release: spec.layers.includes("release"),
-    generator: { name: generatorName, version: generatorVersion },
   };
 }
 
