@@ -1,0 +1,226 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"example.com/gopher-template/job-queue/internal/api"
+	"example.com/gopher-template/job-queue/internal/jobs"
+	"example.com/gopher-template/job-queue/internal/jobs/jobstest"
+	"example.com/gopher-template/job-queue/internal/metrics"
+)
+
+// fakeJobs answers with fixed results and records the last request.
+type fakeJobs struct {
+	res    jobs.EnqueueResult
+	rec    jobs.Record
+	err    error
+	gotReq jobs.Request
+}
+
+func (f *fakeJobs) Enqueue(_ context.Context, req jobs.Request) (jobs.EnqueueResult, error) {
+	f.gotReq = req
+	return f.res, f.err
+}
+
+func (f *fakeJobs) Get(_ context.Context, id string) (jobs.Record, error) {
+	if f.err != nil {
+		return jobs.Record{}, f.err
+	}
+	if id != f.rec.ID {
+		return jobs.Record{}, fmt.Errorf("get %s: %w", id, jobs.ErrNotFound)
+	}
+	return f.rec, nil
+}
+
+type testServer struct {
+	handler http.Handler
+	reg     *prometheus.Registry
+}
+
+func newServer(t *testing.T, svc api.Jobs, ready func(context.Context) error) testServer {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m, err := metrics.NewAPI(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ready == nil {
+		ready = func(context.Context) error { return nil }
+	}
+	h := api.NewServer(slog.New(slog.DiscardHandler), api.Deps{
+		Jobs: svc, Metrics: m, MetricsHandler: metrics.Handler(reg), Ready: ready,
+	})
+	return testServer{handler: h, reg: reg}
+}
+
+func (s testServer) do(t *testing.T, method, target, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	var r io.Reader = http.NoBody
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequestWithContext(t.Context(), method, target, r)
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestEnqueue(t *testing.T) {
+	t.Parallel()
+
+	queued := jobs.EnqueueResult{Record: jobs.Record{ID: "J1", Type: "echo", Status: jobs.StatusQueued}}
+	tests := []struct {
+		name         string
+		body         string
+		fake         fakeJobs
+		wantCode     int
+		wantBody     string
+		wantEnqueued float64
+	}{
+		{name: "accepted", body: `{"type":"echo","payload":{"a":1}}`, fake: fakeJobs{res: queued}, wantCode: http.StatusAccepted, wantBody: `{"id":"J1","status":"queued"}`, wantEnqueued: 1},
+		{name: "duplicate is accepted but not counted", body: `{"type":"echo","idempotency_key":"k"}`, fake: fakeJobs{res: jobs.EnqueueResult{Record: queued.Record, Duplicate: true}}, wantCode: http.StatusAccepted, wantBody: `"id":"J1"`},
+		{name: "malformed json", body: `{"type":`, wantCode: http.StatusBadRequest, wantBody: "invalid request body"},
+		{name: "unknown field", body: `{"type":"echo","priority":1}`, wantCode: http.StatusBadRequest, wantBody: "unknown field"},
+		{name: "two values", body: `{"type":"echo"}{"type":"echo"}`, wantCode: http.StatusBadRequest, wantBody: "more than one"},
+		{name: "too large", body: `{"type":"echo","payload":"` + strings.Repeat("x", 1<<20) + `"}`, wantCode: http.StatusRequestEntityTooLarge},
+		{name: "invalid job", body: `{"type":"echo"}`, fake: fakeJobs{err: fmt.Errorf("%w: bad", jobs.ErrInvalid)}, wantCode: http.StatusBadRequest, wantBody: "bad"},
+		{name: "conflict", body: `{"type":"echo","idempotency_key":"k"}`, fake: fakeJobs{err: jobs.ErrConflict}, wantCode: http.StatusConflict},
+		{name: "queue down", body: `{"type":"echo"}`, fake: fakeJobs{err: errors.New("nats: timeout")}, wantCode: http.StatusServiceUnavailable, wantBody: "try again"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := tt.fake
+			s := newServer(t, &fake, nil)
+			rec := s.do(t, http.MethodPost, "/api/v1/jobs", tt.body)
+			if rec.Code != tt.wantCode || !strings.Contains(rec.Body.String(), tt.wantBody) {
+				t.Fatalf("got %d %s, want %d containing %s", rec.Code, rec.Body, tt.wantCode, tt.wantBody)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			got := enqueued(t, s.reg)
+			if got != tt.wantEnqueued {
+				t.Errorf("jobs_enqueued_total = %v, want %v", got, tt.wantEnqueued)
+			}
+		})
+	}
+}
+
+// enqueued sums jobqueue_jobs_enqueued_total over job types.
+func enqueued(t *testing.T, reg *prometheus.Registry) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() == "jobqueue_jobs_enqueued_total" {
+			for _, m := range f.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+func TestGetJob(t *testing.T) {
+	t.Parallel()
+
+	created := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	rec := jobs.Record{ID: "J1", Type: "flaky", Status: jobs.StatusFailed, Attempts: 2, MaxAttempts: 5, LastError: "boom", CreatedAt: created, UpdatedAt: created}
+	tests := []struct {
+		name     string
+		path     string
+		fake     fakeJobs
+		wantCode int
+		wantBody string
+	}{
+		{name: "found", path: "/api/v1/jobs/J1", fake: fakeJobs{rec: rec}, wantCode: http.StatusOK,
+			wantBody: `{"id":"J1","type":"flaky","status":"failed","attempts":2,"max_attempts":5,"last_error":"boom","created_at":"2025-01-02T03:04:05Z","updated_at":"2025-01-02T03:04:05Z"}`},
+		{name: "unknown", path: "/api/v1/jobs/NOPE", fake: fakeJobs{rec: rec}, wantCode: http.StatusNotFound, wantBody: `{"error":"job not found"}`},
+		{name: "store down", path: "/api/v1/jobs/J1", fake: fakeJobs{err: errors.New("timeout")}, wantCode: http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := tt.fake
+			got := newServer(t, &fake, nil).do(t, http.MethodGet, tt.path, "")
+			if got.Code != tt.wantCode || !strings.Contains(got.Body.String(), tt.wantBody) {
+				t.Fatalf("got %d %s, want %d containing %s", got.Code, got.Body, tt.wantCode, tt.wantBody)
+			}
+		})
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	t.Parallel()
+
+	s := newServer(t, &fakeJobs{}, func(context.Context) error { return errors.New("nats not connected") })
+	tests := []struct {
+		method, path string
+		wantCode     int
+		wantBody     string
+	}{
+		{http.MethodGet, "/healthz", http.StatusOK, `"ok"`},
+		{http.MethodGet, "/readyz", http.StatusServiceUnavailable, "nats not connected"},
+		{http.MethodGet, "/metrics", http.StatusOK, ""},
+		{http.MethodGet, "/api/v1/jobs", http.StatusMethodNotAllowed, ""},
+		{http.MethodDelete, "/api/v1/jobs/J1", http.StatusMethodNotAllowed, ""},
+		{http.MethodGet, "/nope", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		rec := s.do(t, tt.method, tt.path, "")
+		if rec.Code != tt.wantCode || !strings.Contains(rec.Body.String(), tt.wantBody) {
+			t.Errorf("%s %s = %d %s, want %d containing %q", tt.method, tt.path, rec.Code, rec.Body, tt.wantCode, tt.wantBody)
+		}
+	}
+}
+
+// TestRoundTrip goes through the real service with in-memory adapters.
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+
+	svc, err := jobs.NewService(jobstest.NewStore(), &jobstest.Publisher{}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, svc, nil)
+
+	rec := s.do(t, http.MethodPost, "/api/v1/jobs", `{"type":"echo","payload":{"hello":"world"},"max_attempts":7}`)
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("POST = %d %s", rec.Code, rec.Body)
+	}
+	var created struct{ ID, Status string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil {
+		t.Fatal(err)
+	}
+	if loc := rec.Header().Get("Location"); loc != "/api/v1/jobs/"+created.ID {
+		t.Errorf("Location = %q", loc)
+	}
+
+	rec = s.do(t, http.MethodGet, "/api/v1/jobs/"+created.ID, "")
+	var job jobs.Record
+	if err := json.Unmarshal(rec.Body.Bytes(), &job); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("GET = %d %s (%v)", rec.Code, rec.Body, err)
+	}
+	if job.ID != created.ID || job.Status != jobs.StatusQueued || job.MaxAttempts != 7 || job.Type != "echo" || job.CreatedAt.IsZero() {
+		t.Errorf("job = %+v", job)
+	}
+	if got := enqueued(t, s.reg); got != 1 {
+		t.Errorf("jobs_enqueued_total = %v, want 1", got)
+	}
+}

@@ -1,0 +1,3 @@
+module example.com/gopher-template/plumbing
+
+go 1.26.0

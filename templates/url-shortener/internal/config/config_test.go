@@ -1,0 +1,118 @@
+package config_test
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/gopher-template/url-shortener/internal/config"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func required() map[string]string {
+	return map[string]string{
+		"DATABASE_URL": "postgres://localhost/db",
+		"REDIS_URL":    "redis://localhost:6379/0",
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	cfg, err := config.Load(t.Context(), env(required()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != ":{{options.httpPort}}" || cfg.CodeLength != {{options.codeLength}} {
+		t.Fatalf("defaults not applied: %+v", cfg)
+	}
+	if !strings.HasPrefix(cfg.BaseURL, "http://localhost:") || !strings.HasSuffix(cfg.HTTPAddr, cfg.BaseURL[len("http://localhost"):]) {
+		t.Errorf("BaseURL %q does not follow HTTPAddr %q", cfg.BaseURL, cfg.HTTPAddr)
+	}
+	if cfg.AdminAddr != "" || cfg.APIToken != "" || len(cfg.TrustedProxies) != 0 {
+		t.Errorf("optional settings must default to off: %+v", cfg)
+	}
+	if !cfg.MigrateOnStart || cfg.LogLevel != slog.LevelInfo || cfg.CacheTTL != time.Hour ||
+		cfg.HitFlushInterval != time.Second || cfg.ShutdownTimeout != 15*time.Second ||
+		cfg.RateLimitRPS != 5 || cfg.RateLimitBurst != 10 || cfg.RedisKeyPrefix != "shortener:" {
+		t.Errorf("unexpected defaults: %+v", cfg)
+	}
+
+	listen, err := config.LoadListen(t.Context(), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if listen != cfg.Listen {
+		t.Errorf("LoadListen() = %+v, want %+v", listen, cfg.Listen)
+	}
+}
+
+func TestLoadOverrides(t *testing.T) {
+	m := required()
+	m["HTTP_ADDR"] = "127.0.0.1:9000"
+	m["BASE_URL"] = "https://sho.rt"
+	m["LOG_LEVEL"] = "debug"
+	m["MIGRATE_ON_START"] = "false"
+	m["TRUSTED_PROXIES"] = "10.0.0.0/8,192.168.1.1"
+	m["CACHE_TTL"] = "5m"
+	cfg, err := config.Load(t.Context(), env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:9000" || cfg.BaseURL != "https://sho.rt" || cfg.LogLevel != slog.LevelDebug ||
+		cfg.MigrateOnStart || len(cfg.TrustedProxies) != 2 || cfg.CacheTTL != 5*time.Minute {
+		t.Errorf("overrides not applied: %+v", cfg)
+	}
+
+	delete(m, "BASE_URL")
+	if cfg, err = config.Load(t.Context(), env(m)); err != nil || cfg.BaseURL != "http://localhost:9000" {
+		t.Errorf("derived BaseURL = %q, %v", cfg.BaseURL, err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		set     map[string]string
+		unset   string
+		wantErr string
+	}{
+		{name: "missing database", unset: "DATABASE_URL", wantErr: "DATABASE_URL"},
+		{name: "missing redis", unset: "REDIS_URL", wantErr: "REDIS_URL"},
+		{name: "bad duration", set: map[string]string{"CACHE_TTL": "soon"}, wantErr: "CacheTTL"},
+		{name: "zero duration", set: map[string]string{"HIT_FLUSH_INTERVAL": "0s"}, wantErr: "HIT_FLUSH_INTERVAL"},
+		{name: "short code", set: map[string]string{"CODE_LENGTH": "2"}, wantErr: "CODE_LENGTH"},
+		{name: "bad level", set: map[string]string{"LOG_LEVEL": "loud"}, wantErr: "LogLevel"},
+		{name: "bad base url", set: map[string]string{"BASE_URL": "sho.rt"}, wantErr: "BASE_URL"},
+		{name: "bad addr", set: map[string]string{"HTTP_ADDR": "no-port"}, wantErr: "HTTP_ADDR"},
+		{name: "bad admin addr", set: map[string]string{"ADMIN_ADDR": "localhost"}, wantErr: "ADMIN_ADDR"},
+		{name: "bad proxy", set: map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, wantErr: "TRUSTED_PROXIES"},
+		{name: "zero rate", set: map[string]string{"RATE_LIMIT_RPS": "0"}, wantErr: "RATE_LIMIT_RPS"},
+		{name: "zero burst", set: map[string]string{"RATE_LIMIT_BURST": "0"}, wantErr: "RATE_LIMIT_BURST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := required()
+			delete(m, tt.unset)
+			for k, v := range tt.set {
+				m[k] = v
+			}
+			_, err := config.Load(t.Context(), env(m))
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Load() error = %v, want mention of %s", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestLoadMigrate(t *testing.T) {
+	cfg, err := config.LoadMigrate(t.Context(), env(map[string]string{"DATABASE_URL": "postgres://x/y"}))
+	if err != nil || cfg.DatabaseURL != "postgres://x/y" {
+		t.Fatalf("LoadMigrate() = %+v, %v", cfg, err)
+	}
+	if _, err := config.LoadMigrate(t.Context(), env(nil)); err == nil {
+		t.Fatal("LoadMigrate() without DATABASE_URL succeeded")
+	}
+}

@@ -1,0 +1,489 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/gopher-template/url-shortener/internal/config"
+	"example.com/gopher-template/url-shortener/internal/httpapi"
+	"example.com/gopher-template/url-shortener/internal/link"
+	"example.com/gopher-template/url-shortener/internal/link/linktest"
+	"example.com/gopher-template/url-shortener/internal/metrics"
+)
+
+const (
+	baseURL = "https://sho.rt"
+	// codeLength differs from the default on purpose: the length is configurable.
+	codeLength = 9
+)
+
+type testServer struct {
+	handler http.Handler
+	cache   *linktest.Cache
+	now     time.Time
+}
+
+type option func(*config.Config, *[]httpapi.Check)
+
+func withToken(token string) option {
+	return func(c *config.Config, _ *[]httpapi.Check) { c.APIToken = token }
+}
+
+func withBurst(burst int) option {
+	return func(c *config.Config, _ *[]httpapi.Check) { c.RateLimitBurst = burst }
+}
+
+func withCheck(name string, err error) option {
+	return func(_ *config.Config, checks *[]httpapi.Check) {
+		*checks = append(*checks, httpapi.Check{Name: name, Check: func(context.Context) error { return err }})
+	}
+}
+
+func newTestServer(tb testing.TB, opts ...option) *testServer {
+	tb.Helper()
+	cfg := config.Config{BaseURL: baseURL, RateLimitRPS: 1, RateLimitBurst: 1000, CodeLength: codeLength}
+	var checks []httpapi.Check
+	for _, o := range opts {
+		o(&cfg, &checks)
+	}
+	ts := &testServer{cache: linktest.NewCache(), now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	logger := slog.New(slog.DiscardHandler)
+	svc := link.NewService(logger, linktest.NewRepository(), ts.cache, linktest.NewHits(), link.Options{
+		CodeLength: cfg.CodeLength,
+		Now:        func() time.Time { return ts.now },
+	})
+	ts.handler = httpapi.NewServer(logger, cfg, svc, metrics.New(), checks...)
+	return ts
+}
+
+type request struct {
+	method  string
+	target  string
+	body    string
+	headers map[string]string
+}
+
+func (ts *testServer) do(tb testing.TB, r request) *httptest.ResponseRecorder {
+	tb.Helper()
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	req := httptest.NewRequestWithContext(tb.Context(), r.method, r.target, body)
+	req.RemoteAddr = "192.0.2.10:5555"
+	if r.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range r.headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	ts.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+type linkJSON struct {
+	Code      string     `json:"code"`
+	URL       string     `json:"url"`
+	ShortURL  string     `json:"short_url"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	Hits      int64      `json:"hits"`
+}
+
+func decode[T any](tb testing.TB, rec *httptest.ResponseRecorder) T {
+	tb.Helper()
+	var v T
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		tb.Fatalf("decode %q: %v", rec.Body.String(), err)
+	}
+	return v
+}
+
+func (ts *testServer) create(tb testing.TB, body string, headers map[string]string) linkJSON {
+	tb.Helper()
+	rec := ts.do(tb, request{method: http.MethodPost, target: "/api/v1/links", body: body, headers: headers})
+	if rec.Code != http.StatusCreated {
+		tb.Fatalf("create %s: status %d: %s", body, rec.Code, rec.Body)
+	}
+	return decode[linkJSON](tb, rec)
+}
+
+func TestCreateLink(t *testing.T) {
+	tests := []struct {
+		name       string
+		body       string
+		wantStatus int
+		wantError  string
+	}{
+		{name: "generated code", body: `{"url":"https://example.org/a?b=1&c=2"}`, wantStatus: http.StatusCreated},
+		{name: "alias", body: `{"url":"https://example.org","alias":"my-alias"}`, wantStatus: http.StatusCreated},
+		{name: "alias taken", body: `{"url":"https://example.org","alias":"taken"}`, wantStatus: http.StatusConflict, wantError: "alias already taken"},
+		{name: "invalid alias", body: `{"url":"https://example.org","alias":"no"}`, wantStatus: http.StatusBadRequest, wantError: "invalid alias"},
+		{name: "expires in future", body: `{"url":"https://example.org","expires_at":"2030-01-02T00:00:00Z"}`, wantStatus: http.StatusCreated},
+		{name: "expires in past", body: `{"url":"https://example.org","expires_at":"2029-12-31T00:00:00Z"}`, wantStatus: http.StatusBadRequest, wantError: "invalid expires_at"},
+		{name: "expires not RFC3339", body: `{"url":"https://example.org","expires_at":"tomorrow"}`, wantStatus: http.StatusBadRequest, wantError: "invalid JSON body"},
+		{name: "ftp url", body: `{"url":"ftp://example.org"}`, wantStatus: http.StatusBadRequest, wantError: "invalid url"},
+		{name: "missing url", body: `{}`, wantStatus: http.StatusBadRequest, wantError: "invalid url"},
+		{name: "too long url", body: `{"url":"https://example.org/` + strings.Repeat("a", link.MaxURLLength) + `"}`, wantStatus: http.StatusBadRequest, wantError: "invalid url"},
+		{name: "not json", body: `url=https://example.org`, wantStatus: http.StatusBadRequest, wantError: "invalid JSON body"},
+		{name: "unknown field", body: `{"url":"https://example.org","code":"x"}`, wantStatus: http.StatusBadRequest, wantError: "invalid JSON body"},
+		{name: "trailing data", body: `{"url":"https://example.org"} {}`, wantStatus: http.StatusBadRequest, wantError: "trailing data"},
+		{name: "huge body", body: `{"url":"https://example.org","alias":"` + strings.Repeat("a", 20<<10) + `"}`, wantStatus: http.StatusBadRequest, wantError: "larger than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.create(t, `{"url":"https://example.org","alias":"taken"}`, nil)
+
+			rec := ts.do(t, request{method: http.MethodPost, target: "/api/v1/links", body: tt.body})
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			if tt.wantError != "" {
+				if got := decode[map[string]string](t, rec)["error"]; !strings.Contains(got, tt.wantError) {
+					t.Errorf("error = %q, want it to contain %q", got, tt.wantError)
+				}
+				return
+			}
+			got := decode[linkJSON](t, rec)
+			var req struct {
+				URL       string     `json:"url"`
+				Alias     string     `json:"alias"`
+				ExpiresAt *time.Time `json:"expires_at"`
+			}
+			if err := json.Unmarshal([]byte(tt.body), &req); err != nil {
+				t.Fatal(err)
+			}
+			if got.URL != req.URL || got.ShortURL != baseURL+"/"+got.Code || got.Hits != 0 || got.CreatedAt.IsZero() {
+				t.Errorf("unexpected link %+v", got)
+			}
+			if req.Alias != "" && got.Code != req.Alias {
+				t.Errorf("code = %q, want alias %q", got.Code, req.Alias)
+			}
+			if req.Alias == "" && len(got.Code) != codeLength {
+				t.Errorf("generated code %q, want %d characters", got.Code, codeLength)
+			}
+			if (req.ExpiresAt == nil) != (got.ExpiresAt == nil) {
+				t.Errorf("expires_at = %v, want %v", got.ExpiresAt, req.ExpiresAt)
+			}
+			if loc := rec.Header().Get("Location"); loc != "/api/v1/links/"+got.Code {
+				t.Errorf("Location = %q", loc)
+			}
+		})
+	}
+}
+
+func TestCreateLinkExpiresAtIsNullWhenUnset(t *testing.T) {
+	ts := newTestServer(t)
+	rec := ts.do(t, request{method: http.MethodPost, target: "/api/v1/links", body: `{"url":"https://example.org/?a=1&b=2"}`})
+	if !strings.Contains(rec.Body.String(), `"expires_at":null`) {
+		t.Errorf("body %s lacks \"expires_at\":null", rec.Body)
+	}
+	if !strings.Contains(rec.Body.String(), `?a=1&b=2`) {
+		t.Errorf("body %s escapes the URL", rec.Body)
+	}
+}
+
+func TestRedirect(t *testing.T) {
+	tests := []struct {
+		name         string
+		code         string
+		advance      time.Duration
+		wantStatus   int
+		wantLocation string
+	}{
+		{name: "found", code: "live", wantStatus: http.StatusFound, wantLocation: "https://example.org/live"},
+		{name: "unknown", code: "unknown", wantStatus: http.StatusNotFound},
+		{name: "not a code", code: "no.such", wantStatus: http.StatusNotFound},
+		{name: "expired", code: "short-lived", advance: 2 * time.Hour, wantStatus: http.StatusGone},
+		{name: "not yet expired", code: "short-lived", advance: 30 * time.Minute, wantStatus: http.StatusFound, wantLocation: "https://example.org/soon"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.create(t, `{"url":"https://example.org/live","alias":"live"}`, nil)
+			ts.create(t, fmt.Sprintf(`{"url":"https://example.org/soon","alias":"short-lived","expires_at":%q}`,
+				ts.now.Add(time.Hour).Format(time.RFC3339)), nil)
+			ts.now = ts.now.Add(tt.advance)
+
+			rec := ts.do(t, request{method: http.MethodGet, target: "/" + tt.code})
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if loc := rec.Header().Get("Location"); loc != tt.wantLocation {
+				t.Errorf("Location = %q, want %q", loc, tt.wantLocation)
+			}
+		})
+	}
+}
+
+func TestRedirectUsesCacheAndSurvivesCacheFailure(t *testing.T) {
+	ts := newTestServer(t)
+	created := ts.create(t, `{"url":"https://example.org/cached"}`, nil)
+	for range 3 {
+		if rec := ts.do(t, request{method: http.MethodGet, target: "/" + created.Code}); rec.Code != http.StatusFound {
+			t.Fatalf("status = %d", rec.Code)
+		}
+	}
+	if hits, misses := ts.cache.Stats(); hits != 2 || misses != 1 {
+		t.Errorf("cache hits/misses = %d/%d, want 2/1", hits, misses)
+	}
+
+	ts.cache.Err = errors.New("redis down")
+	if rec := ts.do(t, request{method: http.MethodGet, target: "/" + created.Code}); rec.Code != http.StatusFound {
+		t.Fatalf("with cache down: status = %d, want 302", rec.Code)
+	}
+
+	stats := decode[linkJSON](t, ts.do(t, request{method: http.MethodGet, target: "/api/v1/links/" + created.Code}))
+	if stats.Hits != 4 {
+		t.Errorf("hits = %d, want 4", stats.Hits)
+	}
+}
+
+func TestGetAndDeleteLink(t *testing.T) {
+	ts := newTestServer(t)
+	ts.create(t, `{"url":"https://example.org","alias":"doomed"}`, nil)
+
+	steps := []struct {
+		method     string
+		target     string
+		wantStatus int
+	}{
+		{http.MethodGet, "/api/v1/links/doomed", http.StatusOK},
+		{http.MethodGet, "/api/v1/links/missing", http.StatusNotFound},
+		{http.MethodDelete, "/api/v1/links/doomed", http.StatusNoContent},
+		{http.MethodDelete, "/api/v1/links/doomed", http.StatusNotFound},
+		{http.MethodGet, "/api/v1/links/doomed", http.StatusNotFound},
+		{http.MethodGet, "/doomed", http.StatusNotFound},
+	}
+	for _, s := range steps {
+		if rec := ts.do(t, request{method: s.method, target: s.target}); rec.Code != s.wantStatus {
+			t.Fatalf("%s %s: status = %d, want %d: %s", s.method, s.target, rec.Code, s.wantStatus, rec.Body)
+		}
+	}
+}
+
+func TestListLinks(t *testing.T) {
+	ts := newTestServer(t)
+	const total = 5
+	for i := range total {
+		ts.create(t, fmt.Sprintf(`{"url":"https://example.org/%d"}`, i), nil)
+	}
+
+	type page struct {
+		Links      []linkJSON `json:"links"`
+		NextCursor string     `json:"next_cursor"`
+	}
+	var urls []string
+	target := "/api/v1/links?limit=2"
+	for pages := 0; ; pages++ {
+		if pages > total {
+			t.Fatal("pagination does not terminate")
+		}
+		rec := ts.do(t, request{method: http.MethodGet, target: target})
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status = %d: %s", rec.Code, rec.Body)
+		}
+		p := decode[page](t, rec)
+		for _, l := range p.Links {
+			urls = append(urls, l.URL)
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		target = "/api/v1/links?limit=2&cursor=" + p.NextCursor
+	}
+	want := "[https://example.org/4 https://example.org/3 https://example.org/2 https://example.org/1 https://example.org/0]"
+	if got := fmt.Sprint(urls); got != want {
+		t.Errorf("urls = %s, want %s (newest first, each once)", got, want)
+	}
+
+	if rec := ts.do(t, request{method: http.MethodGet, target: "/api/v1/links"}); !strings.Contains(rec.Body.String(), `"next_cursor":""`) {
+		t.Errorf("default page: %s", rec.Body)
+	}
+	for _, bad := range []string{"limit=0", "limit=101", "limit=ten", "cursor=%21%21"} {
+		if rec := ts.do(t, request{method: http.MethodGet, target: "/api/v1/links?" + bad}); rec.Code != http.StatusBadRequest {
+			t.Errorf("?%s: status = %d, want 400", bad, rec.Code)
+		}
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	ts := newTestServer(t, withBurst(2))
+	body := `{"url":"https://example.org"}`
+	for range 2 {
+		ts.create(t, body, nil)
+	}
+	rec := ts.do(t, request{method: http.MethodPost, target: "/api/v1/links", body: body})
+	if rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("status = %d, want 429", rec.Code)
+	}
+	if ra := rec.Header().Get("Retry-After"); ra != "1" {
+		t.Errorf("Retry-After = %q, want 1", ra)
+	}
+	// Reads and redirects are not limited.
+	if rec := ts.do(t, request{method: http.MethodGet, target: "/api/v1/links"}); rec.Code != http.StatusOK {
+		t.Errorf("list after limit: status = %d", rec.Code)
+	}
+}
+
+func TestAPIToken(t *testing.T) {
+	ts := newTestServer(t, withToken("s3cret"))
+	ts.create(t, `{"url":"https://example.org","alias":"public"}`, map[string]string{"Authorization": "Bearer s3cret"})
+
+	tests := []struct {
+		name       string
+		method     string
+		target     string
+		auth       string
+		wantStatus int
+	}{
+		{name: "no token", method: http.MethodGet, target: "/api/v1/links", wantStatus: http.StatusUnauthorized},
+		{name: "wrong token", method: http.MethodGet, target: "/api/v1/links", auth: "Bearer nope", wantStatus: http.StatusUnauthorized},
+		{name: "wrong scheme", method: http.MethodGet, target: "/api/v1/links", auth: "Basic s3cret", wantStatus: http.StatusUnauthorized},
+		{name: "token prefix", method: http.MethodGet, target: "/api/v1/links", auth: "Bearer s3cre", wantStatus: http.StatusUnauthorized},
+		{name: "create without token", method: http.MethodPost, target: "/api/v1/links", wantStatus: http.StatusUnauthorized},
+		{name: "delete without token", method: http.MethodDelete, target: "/api/v1/links/public", wantStatus: http.StatusUnauthorized},
+		{name: "right token", method: http.MethodGet, target: "/api/v1/links", auth: "Bearer s3cret", wantStatus: http.StatusOK},
+		{name: "scheme is case-insensitive", method: http.MethodGet, target: "/api/v1/links/public", auth: "bearer s3cret", wantStatus: http.StatusOK},
+		{name: "redirect is public", method: http.MethodGet, target: "/public", wantStatus: http.StatusFound},
+		{name: "healthz is public", method: http.MethodGet, target: "/healthz", wantStatus: http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := request{method: tt.method, target: tt.target}
+			if tt.auth != "" {
+				r.headers = map[string]string{"Authorization": tt.auth}
+			}
+			rec := ts.do(t, r)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if tt.wantStatus == http.StatusUnauthorized && rec.Header().Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       []option
+		wantStatus int
+		wantChecks map[string]string
+	}{
+		{name: "all up", opts: []option{withCheck("postgres", nil), withCheck("redis", nil)},
+			wantStatus: http.StatusOK, wantChecks: map[string]string{"postgres": "ok", "redis": "ok"}},
+		{name: "redis down", opts: []option{withCheck("postgres", nil), withCheck("redis", errors.New("refused"))},
+			wantStatus: http.StatusServiceUnavailable, wantChecks: map[string]string{"postgres": "ok", "redis": "down"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t, tt.opts...)
+			if rec := ts.do(t, request{method: http.MethodGet, target: "/healthz"}); rec.Code != http.StatusOK {
+				t.Errorf("healthz status = %d", rec.Code)
+			}
+			rec := ts.do(t, request{method: http.MethodGet, target: "/readyz"})
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("readyz status = %d, want %d", rec.Code, tt.wantStatus)
+			}
+			body := decode[struct {
+				Checks map[string]string `json:"checks"`
+			}](t, rec)
+			if fmt.Sprint(body.Checks) != fmt.Sprint(tt.wantChecks) {
+				t.Errorf("checks = %v, want %v", body.Checks, tt.wantChecks)
+			}
+		})
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	ts := newTestServer(t)
+	rec := ts.do(t, request{method: http.MethodGet, target: "/healthz", headers: map[string]string{"X-Request-ID": "abc-123"}})
+	if got := rec.Header().Get("X-Request-ID"); got != "abc-123" {
+		t.Errorf("echoed X-Request-ID = %q", got)
+	}
+	for _, in := range []string{"", "bad id with spaces", strings.Repeat("x", 200)} {
+		rec := ts.do(t, request{method: http.MethodGet, target: "/healthz", headers: map[string]string{"X-Request-ID": in}})
+		if got := rec.Header().Get("X-Request-ID"); len(got) != 36 {
+			t.Errorf("for %q got X-Request-ID %q, want a generated UUID", in, got)
+		}
+	}
+}
+
+func TestMetricsEndpoint(t *testing.T) {
+	ts := newTestServer(t)
+	created := ts.create(t, `{"url":"https://example.org"}`, nil)
+	ts.do(t, request{method: http.MethodGet, target: "/" + created.Code})
+	ts.do(t, request{method: http.MethodGet, target: "/nowhere"})
+
+	rec := ts.do(t, request{method: http.MethodGet, target: "/metrics"})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status = %d", rec.Code)
+	}
+	for _, want := range []string{
+		`shortener_http_requests_total{method="POST",route="/api/v1/links",status="201"} 1`,
+		`shortener_http_request_duration_seconds_count{method="GET",route="/:code",status="302"} 1`,
+		`shortener_redirects_total{result="found"} 1`,
+		`shortener_redirects_total{result="not_found"} 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestUnknownRoute(t *testing.T) {
+	ts := newTestServer(t)
+	rec := ts.do(t, request{method: http.MethodGet, target: "/a/b/c"})
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `"error"`) {
+		t.Errorf("status = %d, body %s", rec.Code, rec.Body)
+	}
+}
+
+func BenchmarkRedirect(b *testing.B) {
+	ts := newTestServer(b)
+	created := ts.create(b, `{"url":"https://example.org/bench"}`, nil)
+	req := httptest.NewRequestWithContext(b.Context(), http.MethodGet, "/"+created.Code, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		ts.handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusFound {
+			b.Fatalf("status = %d", rec.Code)
+		}
+	}
+}
+
+// brokenRepository panics on every call: its embedded interface is nil.
+type brokenRepository struct{ link.Repository }
+
+func TestPanicRecovery(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	svc := link.NewService(logger, brokenRepository{}, linktest.NewCache(), linktest.NewHits(), link.Options{CodeLength: codeLength})
+	cfg := config.Config{BaseURL: baseURL, RateLimitRPS: 1, RateLimitBurst: 10, CodeLength: codeLength}
+	ts := &testServer{handler: httpapi.NewServer(logger, cfg, svc, metrics.New())}
+
+	rec := ts.do(t, request{method: http.MethodGet, target: "/api/v1/links/abcdef"})
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", rec.Code)
+	}
+	if got := decode[map[string]string](t, rec)["error"]; got != "internal error" {
+		t.Errorf("error = %q", got)
+	}
+}

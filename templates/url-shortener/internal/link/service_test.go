@@ -1,0 +1,355 @@
+package link_test
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"example.com/gopher-template/url-shortener/internal/link"
+	"example.com/gopher-template/url-shortener/internal/link/linktest"
+)
+
+var errBoom = errors.New("boom")
+
+type fixture struct {
+	svc   *link.Service
+	repo  *linktest.Repository
+	cache *linktest.Cache
+	hits  *linktest.Hits
+	now   time.Time
+}
+
+func newFixture(t *testing.T, opts link.Options) *fixture {
+	t.Helper()
+	f := &fixture{
+		repo:  linktest.NewRepository(),
+		cache: linktest.NewCache(),
+		hits:  linktest.NewHits(),
+		now:   time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC),
+	}
+	if opts.CodeLength == 0 {
+		opts.CodeLength = 8
+	}
+	opts.Now = func() time.Time { return f.now }
+	f.svc = link.NewService(slog.New(slog.DiscardHandler), f.repo, f.cache, f.hits, opts)
+	return f
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestServiceCreate(t *testing.T) {
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name     string
+		existing []string
+		params   link.CreateParams
+		wantErr  error
+		wantCode string
+	}{
+		{name: "generated code", params: link.CreateParams{URL: "https://example.org/a"}},
+		{name: "alias", params: link.CreateParams{URL: "https://example.org/a", Alias: "my-alias"}, wantCode: "my-alias"},
+		{name: "alias taken", existing: []string{"taken"}, params: link.CreateParams{URL: "https://example.org", Alias: "taken"}, wantErr: link.ErrAliasTaken},
+		{name: "alias too short", params: link.CreateParams{URL: "https://example.org", Alias: "ab"}, wantErr: link.ErrInvalidAlias},
+		{name: "alias bad chars", params: link.CreateParams{URL: "https://example.org", Alias: "a/b/c"}, wantErr: link.ErrInvalidAlias},
+		{name: "alias reserved", params: link.CreateParams{URL: "https://example.org", Alias: "healthz"}, wantErr: link.ErrInvalidAlias},
+		{name: "invalid url", params: link.CreateParams{URL: "ftp://example.org"}, wantErr: link.ErrInvalidURL},
+		{name: "empty url", params: link.CreateParams{}, wantErr: link.ErrInvalidURL},
+		{name: "expiry in future", params: link.CreateParams{URL: "https://example.org", ExpiresAt: ptr(now.Add(time.Hour))}},
+		{name: "expiry now", params: link.CreateParams{URL: "https://example.org", ExpiresAt: ptr(now)}, wantErr: link.ErrInvalidExpiry},
+		{name: "expiry in past", params: link.CreateParams{URL: "https://example.org", ExpiresAt: ptr(now.Add(-time.Second))}, wantErr: link.ErrInvalidExpiry},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, link.Options{})
+			f.now = now
+			for _, code := range tt.existing {
+				if _, err := f.svc.Create(t.Context(), link.CreateParams{URL: "https://example.org", Alias: code}); err != nil {
+					t.Fatalf("seed %q: %v", code, err)
+				}
+			}
+			got, err := f.svc.Create(t.Context(), tt.params)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Create() error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				return
+			}
+			if tt.wantCode != "" && got.Code != tt.wantCode {
+				t.Errorf("Code = %q, want %q", got.Code, tt.wantCode)
+			}
+			if tt.wantCode == "" && len(got.Code) != 8 {
+				t.Errorf("generated code %q has length %d, want 8", got.Code, len(got.Code))
+			}
+			if got.URL != tt.params.URL || !got.CreatedAt.Equal(now) || got.ID == 0 {
+				t.Errorf("unexpected link %+v", got)
+			}
+			stored, err := f.repo.Get(t.Context(), got.Code)
+			if err != nil || stored.URL != tt.params.URL {
+				t.Errorf("stored link = %+v, %v", stored, err)
+			}
+		})
+	}
+}
+
+func TestServiceCreateRetriesCollisions(t *testing.T) {
+	tests := []struct {
+		name     string
+		seed     []string
+		codes    []string
+		wantCode string
+		wantErr  bool
+	}{
+		{name: "first free", codes: []string{"aaaaaaa"}, wantCode: "aaaaaaa"},
+		{name: "retry after collision", seed: []string{"taken01"}, codes: []string{"taken01", "free001"}, wantCode: "free001"},
+		{name: "skip reserved", codes: []string{"healthz", "free002"}, wantCode: "free002"},
+		{name: "give up", seed: []string{"taken01"}, codes: []string{"taken01"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next := 0
+			f := newFixture(t, link.Options{NewCode: func() (string, error) {
+				code := tt.codes[min(next, len(tt.codes)-1)]
+				next++
+				return code, nil
+			}})
+			for _, code := range tt.seed {
+				if err := f.repo.Create(t.Context(), &link.Link{Code: code, URL: "https://example.org"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := f.svc.Create(t.Context(), link.CreateParams{URL: "https://example.org"})
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("Create() = %+v, want error", got)
+				}
+				if errors.Is(err, link.ErrAliasTaken) {
+					t.Errorf("exhausted retries must not look like a taken alias: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Create() error = %v", err)
+			}
+			if got.Code != tt.wantCode {
+				t.Errorf("Code = %q, want %q", got.Code, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestServiceCreateCodeGeneratorError(t *testing.T) {
+	f := newFixture(t, link.Options{NewCode: func() (string, error) { return "", errBoom }})
+	if _, err := f.svc.Create(t.Context(), link.CreateParams{URL: "https://example.org"}); !errors.Is(err, errBoom) {
+		t.Fatalf("Create() error = %v, want %v", err, errBoom)
+	}
+}
+
+func TestServiceResolve(t *testing.T) {
+	tests := []struct {
+		name       string
+		expiresIn  time.Duration // 0: never expires
+		advance    time.Duration // clock moves after creation
+		cached     bool          // entry primed in the cache before Resolve
+		cacheErr   error
+		repoErr    error
+		code       string // looked-up code; the created one when empty
+		wantErr    error
+		wantHits   int64
+		wantCached bool // entry in the cache after Resolve
+	}{
+		{name: "from repository", wantHits: 1, wantCached: true},
+		{name: "from cache", cached: true, wantHits: 1, wantCached: true},
+		{name: "cache down", cacheErr: errBoom, wantHits: 1},
+		{name: "unknown code", code: "nope123", wantErr: link.ErrNotFound},
+		{name: "implausible code", code: "no/such code", wantErr: link.ErrNotFound},
+		{name: "expired", expiresIn: time.Minute, advance: time.Minute, wantErr: link.ErrExpired},
+		{name: "expired while cached", expiresIn: time.Minute, advance: 2 * time.Minute, cached: true, wantErr: link.ErrExpired, wantCached: true},
+		{name: "not yet expired", expiresIn: time.Minute, advance: time.Second, wantHits: 1, wantCached: true},
+		{name: "repository down", repoErr: errBoom, wantErr: errBoom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, link.Options{})
+			p := link.CreateParams{URL: "https://example.org/target"}
+			if tt.expiresIn > 0 {
+				p.ExpiresAt = ptr(f.now.Add(tt.expiresIn))
+			}
+			created, err := f.svc.Create(t.Context(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.cached {
+				if err := f.cache.Set(t.Context(), created); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.now = f.now.Add(tt.advance)
+			f.cache.Err, f.repo.Err = tt.cacheErr, tt.repoErr
+			code := tt.code
+			if code == "" {
+				code = created.Code
+			}
+
+			got, err := f.svc.Resolve(t.Context(), code)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Resolve() error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr == nil && got.URL != p.URL {
+				t.Errorf("URL = %q, want %q", got.URL, p.URL)
+			}
+			if hits := f.hits.Pending(code); hits != tt.wantHits {
+				t.Errorf("hits = %d, want %d", hits, tt.wantHits)
+			}
+			f.cache.Err = nil
+			if _, cached, _ := f.cache.Get(t.Context(), code); cached != tt.wantCached {
+				t.Errorf("cached = %v, want %v", cached, tt.wantCached)
+			}
+		})
+	}
+}
+
+func TestServiceGetIncludesPendingHits(t *testing.T) {
+	f := newFixture(t, link.Options{})
+	created, err := f.svc.Create(t.Context(), link.CreateParams{URL: "https://example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.repo.AddHits(t.Context(), map[string]int64{created.Code: 3}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := f.svc.Resolve(t.Context(), created.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := f.svc.Get(t.Context(), created.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Hits != 5 {
+		t.Errorf("Hits = %d, want 5 (3 stored + 2 pending)", got.Hits)
+	}
+	if _, err := f.svc.Get(t.Context(), "missing"); !errors.Is(err, link.ErrNotFound) {
+		t.Errorf("Get(missing) error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestServiceDelete(t *testing.T) {
+	tests := []struct {
+		name     string
+		code     string
+		cacheErr error
+		wantErr  error
+	}{
+		{name: "existing", code: "delete-me"},
+		{name: "cache down still deletes", code: "delete-me", cacheErr: errBoom},
+		{name: "unknown", code: "missing", wantErr: link.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, link.Options{})
+			if _, err := f.svc.Create(t.Context(), link.CreateParams{URL: "https://example.org", Alias: "delete-me"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.Resolve(t.Context(), "delete-me"); err != nil { // primes the cache
+				t.Fatal(err)
+			}
+			f.cache.Err = tt.cacheErr
+			if err := f.svc.Delete(t.Context(), tt.code); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Delete() error = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				return
+			}
+			if _, err := f.repo.Get(t.Context(), tt.code); !errors.Is(err, link.ErrNotFound) {
+				t.Errorf("repository still has %q: %v", tt.code, err)
+			}
+			f.cache.Err = nil
+			if _, cached, _ := f.cache.Get(t.Context(), tt.code); cached == (tt.cacheErr == nil) {
+				t.Errorf("cached = %v after delete with cache error %v", cached, tt.cacheErr)
+			}
+		})
+	}
+}
+
+func TestServiceList(t *testing.T) {
+	f := newFixture(t, link.Options{})
+	const total = 7
+	for i := range total {
+		if _, err := f.svc.Create(t.Context(), link.CreateParams{URL: fmt.Sprintf("https://example.org/%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	tests := []struct {
+		name      string
+		limit     int
+		wantPages []int
+	}{
+		{name: "pages of 3", limit: 3, wantPages: []int{3, 3, 1}},
+		{name: "exact fit", limit: 7, wantPages: []int{7}},
+		{name: "one page", limit: 100, wantPages: []int{7}},
+		{name: "pages of 1", limit: 1, wantPages: []int{1, 1, 1, 1, 1, 1, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				cursor string
+				sizes  []int
+				lastID int64
+			)
+			for {
+				page, err := f.svc.List(t.Context(), cursor, tt.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sizes = append(sizes, len(page.Links))
+				for _, l := range page.Links {
+					if lastID != 0 && l.ID >= lastID {
+						t.Fatalf("links not newest first: id %d after %d", l.ID, lastID)
+					}
+					lastID = l.ID
+				}
+				if page.NextCursor == "" {
+					break
+				}
+				if len(sizes) > total {
+					t.Fatal("pagination does not terminate")
+				}
+				cursor = page.NextCursor
+			}
+			if fmt.Sprint(sizes) != fmt.Sprint(tt.wantPages) {
+				t.Errorf("page sizes = %v, want %v", sizes, tt.wantPages)
+			}
+		})
+	}
+}
+
+func TestServiceListInvalid(t *testing.T) {
+	tests := []struct {
+		name    string
+		cursor  string
+		limit   int
+		wantErr error
+	}{
+		{name: "limit zero", limit: 0, wantErr: link.ErrInvalidLimit},
+		{name: "limit too big", limit: link.MaxPageSize + 1, wantErr: link.ErrInvalidLimit},
+		{name: "cursor not base64", cursor: "!!!", limit: 10, wantErr: link.ErrInvalidCursor},
+		{name: "cursor not a number", cursor: "YWJj", limit: 10, wantErr: link.ErrInvalidCursor},
+		{name: "cursor negative", cursor: "LTE", limit: 10, wantErr: link.ErrInvalidCursor},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, link.Options{})
+			_, err := f.svc.List(t.Context(), tt.cursor, tt.limit)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("List() error = %v, want %v", err, tt.wantErr)
+			}
+			if !link.IsInvalidInput(err) {
+				t.Errorf("IsInvalidInput(%v) = false", err)
+			}
+		})
+	}
+}

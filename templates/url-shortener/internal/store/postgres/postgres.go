@@ -1,0 +1,156 @@
+// Package postgres implements link.Repository on PostgreSQL with GORM and
+// the pgx driver.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	gormpostgres "gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	gormlogger "gorm.io/gorm/logger"
+
+	"example.com/gopher-template/url-shortener/internal/link"
+)
+
+// uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint failure.
+const uniqueViolation = "23505"
+
+// Open connects to the database at dsn and checks that it is reachable.
+func Open(ctx context.Context, logger *slog.Logger, dsn string) (*gorm.DB, error) {
+	db, err := gorm.Open(gormpostgres.Open(dsn), &gorm.Config{
+		Logger: gormlogger.NewSlogLogger(logger, gormlogger.Config{
+			SlowThreshold:             200 * time.Millisecond,
+			LogLevel:                  gormlogger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true,
+		}),
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("postgres: ping: %w", err)
+	}
+	return db, nil
+}
+
+// row is the GORM model of the links table, kept out of the domain.
+type row struct {
+	ID        int64 `gorm:"primaryKey"`
+	Code      string
+	URL       string
+	CreatedAt time.Time
+	ExpiresAt *time.Time
+	Hits      int64
+}
+
+func (row) TableName() string { return "links" }
+
+func (r row) toLink() link.Link {
+	return link.Link{ID: r.ID, Code: r.Code, URL: r.URL, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, Hits: r.Hits}
+}
+
+// Repository is a link.Repository backed by PostgreSQL.
+type Repository struct {
+	db *gorm.DB
+}
+
+var _ link.Repository = (*Repository)(nil)
+
+// NewRepository returns a Repository using db.
+func NewRepository(db *gorm.DB) *Repository {
+	return &Repository{db: db}
+}
+
+func (r *Repository) Create(ctx context.Context, l *link.Link) error {
+	rec := row{Code: l.Code, URL: l.URL, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt}
+	if err := r.db.WithContext(ctx).Create(&rec).Error; err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == uniqueViolation {
+			return fmt.Errorf("insert %q: %w", l.Code, link.ErrAliasTaken)
+		}
+		return fmt.Errorf("insert %q: %w", l.Code, err)
+	}
+	l.ID = rec.ID
+	return nil
+}
+
+func (r *Repository) Get(ctx context.Context, code string) (link.Link, error) {
+	var rec row
+	err := r.db.WithContext(ctx).Where("code = ?", code).Take(&rec).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return link.Link{}, link.ErrNotFound
+	}
+	if err != nil {
+		return link.Link{}, fmt.Errorf("select %q: %w", code, err)
+	}
+	return rec.toLink(), nil
+}
+
+func (r *Repository) List(ctx context.Context, beforeID int64, limit int) ([]link.Link, error) {
+	q := r.db.WithContext(ctx).Order("id DESC").Limit(limit)
+	if beforeID > 0 {
+		q = q.Where("id < ?", beforeID)
+	}
+	var recs []row
+	if err := q.Find(&recs).Error; err != nil {
+		return nil, fmt.Errorf("list links: %w", err)
+	}
+	links := make([]link.Link, len(recs))
+	for i, rec := range recs {
+		links[i] = rec.toLink()
+	}
+	return links, nil
+}
+
+func (r *Repository) Delete(ctx context.Context, code string) error {
+	res := r.db.WithContext(ctx).Where("code = ?", code).Delete(&row{})
+	if res.Error != nil {
+		return fmt.Errorf("delete %q: %w", code, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return link.ErrNotFound
+	}
+	return nil
+}
+
+// AddHits applies all increments in one transaction. Codes are updated in
+// sorted order so concurrent flushes from several replicas take row locks in
+// the same order and cannot deadlock.
+func (r *Repository) AddHits(ctx context.Context, hits map[string]int64) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	codes := make([]string, 0, len(hits))
+	for code := range hits {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, code := range codes {
+			if err := tx.Exec("UPDATE links SET hits = hits + ? WHERE code = ?", hits[code], code).Error; err != nil {
+				return fmt.Errorf("add hits to %q: %w", code, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add hits: %w", err)
+	}
+	return nil
+}

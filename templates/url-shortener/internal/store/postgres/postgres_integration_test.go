@@ -1,0 +1,122 @@
+//go:build integration
+
+package postgres_test
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"example.com/gopher-template/url-shortener/internal/link"
+	"example.com/gopher-template/url-shortener/internal/migrations"
+	"example.com/gopher-template/url-shortener/internal/store/postgres"
+	"example.com/gopher-template/url-shortener/internal/testenv"
+)
+
+func newRepository(t *testing.T) *postgres.Repository {
+	t.Helper()
+	logger := slog.New(slog.DiscardHandler)
+	db, err := postgres.Open(t.Context(), logger, testenv.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	if err := migrations.Up(t.Context(), logger, sqlDB); err != nil {
+		t.Fatal(err)
+	}
+	return postgres.NewRepository(db)
+}
+
+func TestRepository(t *testing.T) {
+	repo := newRepository(t)
+	ctx := t.Context()
+	created := time.Now().UTC().Truncate(time.Microsecond)
+	expires := created.Add(time.Hour)
+
+	l := link.Link{Code: "abc1234", URL: "https://example.org", CreatedAt: created, ExpiresAt: &expires}
+	if err := repo.Create(ctx, &l); err != nil {
+		t.Fatal(err)
+	}
+	if l.ID == 0 {
+		t.Error("Create did not set ID")
+	}
+
+	dup := link.Link{Code: "abc1234", URL: "https://example.com", CreatedAt: created}
+	if err := repo.Create(ctx, &dup); !errors.Is(err, link.ErrAliasTaken) {
+		t.Fatalf("duplicate Create() error = %v, want ErrAliasTaken", err)
+	}
+
+	got, err := repo.Get(ctx, "abc1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != l.ID || got.URL != l.URL || !got.CreatedAt.Equal(created) || got.ExpiresAt == nil || !got.ExpiresAt.Equal(expires) {
+		t.Errorf("Get() = %+v, want %+v", got, l)
+	}
+	if _, err := repo.Get(ctx, "missing"); !errors.Is(err, link.ErrNotFound) {
+		t.Errorf("Get(missing) error = %v, want ErrNotFound", err)
+	}
+
+	if err := repo.AddHits(ctx, map[string]int64{"abc1234": 3, "missing": 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.AddHits(ctx, map[string]int64{"abc1234": 4}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := repo.Get(ctx, "abc1234"); got.Hits != 7 {
+		t.Errorf("Hits = %d, want 7", got.Hits)
+	}
+
+	if err := repo.Delete(ctx, "abc1234"); err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Delete(ctx, "abc1234"); !errors.Is(err, link.ErrNotFound) {
+		t.Errorf("second Delete() error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestRepositoryList(t *testing.T) {
+	repo := newRepository(t)
+	ctx := t.Context()
+	var ids []int64
+	for i := range 5 {
+		l := link.Link{Code: fmt.Sprintf("code%03d", i), URL: "https://example.org", CreatedAt: time.Now().UTC()}
+		if err := repo.Create(ctx, &l); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, l.ID)
+	}
+
+	tests := []struct {
+		name     string
+		beforeID int64
+		limit    int
+		want     []int64
+	}{
+		{name: "first page", limit: 2, want: []int64{ids[4], ids[3]}},
+		{name: "after cursor", beforeID: ids[3], limit: 2, want: []int64{ids[2], ids[1]}},
+		{name: "last page", beforeID: ids[1], limit: 2, want: []int64{ids[0]}},
+		{name: "past the end", beforeID: ids[0], limit: 2, want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			links, err := repo.List(ctx, tt.beforeID, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, l := range links {
+				got = append(got, l.ID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("List(%d, %d) ids = %v, want %v", tt.beforeID, tt.limit, got, tt.want)
+			}
+		})
+	}
+}
