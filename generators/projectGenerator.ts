@@ -1,44 +1,62 @@
-import path from "node:path";
-import fs from "fs-extra";
 import type { CustomActionConfig, NodePlopAPI, PlopGenerator } from "node-plop";
 
-import type { ProjectSpec } from "../src/specs/schema.js";
-import { createRenderer } from "../src/core/renderer.js";
-import { renderTree } from "../src/core/renderTree.js";
-import type { TemplateContext } from "../src/core/templateContext.js";
-
+/**
+ * The Plop side of generation. It knows node-plop and nothing of the specs' schema or the
+ * renderer: the generation core (src/core) hands it what a project is made of and the functions
+ * that do the work, so the dependency points one way, from src/core to here.
+ */
 export const manifestFile = ".gopher-project.json";
 
-/**
- * Registers the two action types every project generator is made of: render a template layer,
- * and write the manifest. Rendering goes through our own Handlebars environment (no escaping,
- * strict), never through plop's, and copies files that are not `*.hbs` byte for byte.
- */
-export function registerActionTypes(plop: NodePlopAPI, templatesDir: string): void {
-  const render = createRenderer();
-  plop.setActionType("renderLayer", async (data, config) => {
-    const written = await renderTree(
-      path.join(templatesDir, String(config.layer)),
-      plop.getDestBasePath(),
-      data as TemplateContext,
-      render,
-    );
-    return `${config.layer}: ${written.length} files`;
-  });
-  plop.setActionType("writeFile", async (_data, config) => {
-    await fs.outputFile(path.join(plop.getDestBasePath(), String(config.file)), String(config.contents));
-    return String(config.file);
-  });
+/** What a project generator is built from. */
+export interface GeneratorPlan {
+  id: string;
+  title: string;
+  /** Template layers, rendered in order into the same tree. */
+  layers: readonly string[];
+  /** The contents of the manifest written last. */
+  manifest: string;
 }
 
-/** A project's Plop generator, built from its spec: one render action per layer, then the manifest. */
-export function defineProjectGenerator(plop: NodePlopAPI, spec: ProjectSpec, manifest: string): PlopGenerator {
-  return plop.setGenerator(spec.id, {
-    description: spec.title,
+/** The work behind the actions: render one layer, write one file. Each returns what it wrote. */
+export interface GeneratorWork {
+  renderLayer(layer: string): Promise<string[]>;
+  writeFile(file: string, contents: string): Promise<void>;
+}
+
+/**
+ * Registers the two action types every project generator is made of. node-plop keeps only an
+ * error's message in its failures; onError receives the error itself, so its cause survives.
+ */
+export function registerActionTypes(plop: NodePlopAPI, work: GeneratorWork, onError: (error: unknown) => void): void {
+  const keepingCause =
+    <T>(action: () => Promise<T>) =>
+    async (): Promise<T> => {
+      try {
+        return await action();
+      } catch (error) {
+        onError(error);
+        throw error;
+      }
+    };
+  plop.setActionType("renderLayer", (_data, config) =>
+    keepingCause(async () => `${config.layer}: ${(await work.renderLayer(String(config.layer))).length} files`)(),
+  );
+  plop.setActionType("writeFile", (_data, config) =>
+    keepingCause(async () => {
+      await work.writeFile(String(config.file), String(config.contents));
+      return String(config.file);
+    })(),
+  );
+}
+
+/** A project's Plop generator: one render action per layer, then the manifest. */
+export function defineProjectGenerator(plop: NodePlopAPI, plan: GeneratorPlan): PlopGenerator {
+  return plop.setGenerator(plan.id, {
+    description: plan.title,
     prompts: [],
     actions: [
-      ...spec.layers.map((layer): CustomActionConfig<"renderLayer"> => ({ type: "renderLayer", layer })),
-      writeManifest(manifest),
+      ...plan.layers.map((layer): CustomActionConfig<"renderLayer"> => ({ type: "renderLayer", layer })),
+      writeManifest(plan.manifest),
     ],
   });
 }

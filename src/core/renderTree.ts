@@ -2,6 +2,8 @@ import path from "node:path";
 import fs from "fs-extra";
 import { glob } from "tinyglobby";
 
+import type { LayerPlacement } from "./layers.js";
+import { rewriteModulePaths, type ModuleRewrite } from "./modulePaths.js";
 import type { Render } from "./renderer.js";
 
 /**
@@ -17,34 +19,58 @@ export const renamedSegments: Readonly<Record<string, string>> = {
   "_goreleaser.yaml": ".goreleaser.yaml",
 };
 
-/** Where a template file lands: segments renamed, `.hbs` dropped, `{{…}}` in the path rendered. */
-export function outputPath(templatePath: string, context: object, render: Render): string {
-  const segments = templatePath.split("/").map((segment) => {
-    const bare = segment.endsWith(".hbs") ? segment.slice(0, -".hbs".length) : segment;
-    const renamed = renamedSegments[bare] ?? bare;
-    return renamed.includes("{{") ? render(renamed, context, templatePath) : renamed;
-  });
-  return segments.join("/");
+/** Where a template file lands: segments renamed, `.hbs` dropped, prefixes renamed, placed into its folder. */
+export function outputPath(templatePath: string, placement: Pick<LayerPlacement, "into" | "renames">): string {
+  let out = templatePath
+    .split("/")
+    .map((segment) => {
+      const bare = segment.endsWith(".hbs") ? segment.slice(0, -".hbs".length) : segment;
+      return renamedSegments[bare] ?? bare;
+    })
+    .join("/");
+  for (const [from, to] of Object.entries(placement.renames)) {
+    if (out.startsWith(from)) out = to + out.slice(from.length);
+  }
+  return placement.into ? `${placement.into}/${out}` : out;
+}
+
+/**
+ * The files of a layer to emit, in a stable order. A file `x` beside `x.hbs` is the template's
+ * in-place rendering of it (so the template module builds as it stands): the `.hbs` is emitted.
+ */
+export async function layerFiles(layerDir: string, skip: readonly string[] = []): Promise<string[]> {
+  const files = (await glob("**/*", { cwd: layerDir, dot: true, onlyFiles: true, expandDirectories: false })).sort();
+  const all = new Set(files);
+  return files.filter((file) => !skip.includes(file) && !all.has(`${file}.hbs`));
 }
 
 /**
  * Renders one template layer into destDir: `*.hbs` files through Handlebars, every other file
- * copied byte for byte (so Actions `${{ }}` and Go templates stay as they are). Returns the
- * written paths, relative to destDir, in a stable order.
+ * copied as it is (so Actions `${{ }}` and Go templates stay intact), then the placeholder module
+ * paths rewritten in every text file. Returns the written paths, relative to destDir.
  */
-export async function renderTree(layerDir: string, destDir: string, context: object, render: Render): Promise<string[]> {
-  const files = (await glob("**/*", { cwd: layerDir, dot: true, onlyFiles: true, expandDirectories: false })).sort();
+export async function renderTree(
+  layerDir: string,
+  destDir: string,
+  placement: LayerPlacement,
+  context: object,
+  render: Render,
+  rewrites: readonly ModuleRewrite[],
+): Promise<string[]> {
   const written: string[] = [];
-  for (const file of files) {
-    const target = outputPath(file, context, render);
+  for (const file of await layerFiles(layerDir, placement.skip)) {
+    const target = outputPath(file, placement);
     const source = path.join(layerDir, file);
     const dest = path.join(destDir, target);
     await fs.ensureDir(path.dirname(dest));
+    const bytes = await fs.readFile(source);
     if (file.endsWith(".hbs")) {
-      const template = await fs.readFile(source, "utf8");
-      await fs.writeFile(dest, render(template, context, file));
+      await fs.writeFile(dest, rewriteModulePaths(render(bytes.toString("utf8"), context, file), rewrites));
     } else {
-      await fs.copyFile(source, dest);
+      // Copied byte for byte unless a placeholder path is in it (binary files never match).
+      const text = bytes.toString("utf8");
+      const rewritten = rewriteModulePaths(text, rewrites);
+      await fs.writeFile(dest, rewritten === text ? bytes : rewritten);
     }
     const { mode } = await fs.stat(source);
     await fs.chmod(dest, mode & 0o111 ? 0o755 : 0o644);

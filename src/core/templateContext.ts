@@ -1,12 +1,6 @@
 import type { ProjectSpec, Service } from "../specs/schema.js";
-import type { Lock } from "../specs/catalogue.js";
 import type { Answers } from "./answers.js";
 import { generatorName, generatorVersion } from "./packageInfo.js";
-
-export interface Requirement {
-  path: string;
-  version: string;
-}
 
 /** The data every template of a project is rendered with. */
 export interface TemplateContext {
@@ -16,8 +10,6 @@ export interface TemplateContext {
   project: Pick<ProjectSpec, "title">;
   go: ProjectSpec["go"];
   tools: ProjectSpec["tools"];
-  requires: Requirement[];
-  indirect: Requirement[];
   services: Record<Service, boolean>;
   binaries: string[];
   /** The binary the container image starts. */
@@ -39,12 +31,7 @@ const serviceEnv: Record<Service, [string, string]> = {
   rabbitmq: ["AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"],
 };
 
-const byPath = (requirements: Record<string, string>): Requirement[] =>
-  Object.entries(requirements)
-    .map(([path, version]) => ({ path, version }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-
-export function templateContext(spec: ProjectSpec, lock: Lock, answers: Answers): TemplateContext {
+export function templateContext(spec: ProjectSpec, answers: Answers): TemplateContext {
   const binaries = spec.binaries.map((binary) => (binary === "{{name}}" ? answers.name : binary));
   return {
     name: answers.name,
@@ -53,8 +40,6 @@ export function templateContext(spec: ProjectSpec, lock: Lock, answers: Answers)
     project: { title: spec.title },
     go: spec.go,
     tools: spec.tools,
-    requires: byPath(spec.modules),
-    indirect: byPath(lock.indirect),
     services: {
       postgres: spec.services.includes("postgres"),
       redis: spec.services.includes("redis"),

@@ -9,10 +9,6 @@ export const cli = {
   stage: "Frameworks & ecosystem: CLI apps with Cobra (used in Kubernetes, Docker)",
   stack: ["Cobra", "HTTP client", "YAML", "GoReleaser"],
   go: { version: "1.26" },
-  modules: {
-    "github.com/spf13/cobra": "v1.10.2",
-    "go.yaml.in/yaml/v3": "v3.0.6",
-  },
   tools: { golangciLint: "v2.15.0", govulncheck: "v1.9.0" },
   services: [],
   binaries: ["{{name}}"],

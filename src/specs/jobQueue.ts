@@ -10,15 +10,10 @@ export const jobQueue = {
   stage: "Months 1–2: write a custom worker pool + profiler report; months 7–8: Prometheus + Grafana",
   stack: ["NATS JetStream", "worker pool", "Prometheus", "Grafana", "pprof", "Docker"],
   go: { version: "1.26" },
-  modules: {
-    "github.com/nats-io/nats.go": "v1.55.0",
-    "github.com/prometheus/client_golang": "v1.25.0",
-    "github.com/sethvargo/go-envconfig": "v1.4.3",
-  },
   tools: { golangciLint: "v2.15.0", govulncheck: "v1.9.0" },
   services: ["nats"],
   binaries: ["api", "worker", "loadtest"],
-  layers: ["shared", "docker", "job-queue"],
+  layers: ["shared", "plumbing", "docker", "job-queue"],
   options: [
     { name: "workerConcurrency", type: "integer", message: "Jobs one worker runs at once", default: 8, min: 1, max: 1024 },
   ],

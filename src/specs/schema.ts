@@ -1,6 +1,5 @@
 import { z } from "zod";
 
-import { validateModulePath } from "../core/validateModulePath.js";
 
 /** A Go module path with a pinned, exact semantic version (no ranges, no "latest"). */
 const pinnedVersion = z
@@ -36,14 +35,11 @@ export const projectSpecSchema = z.strictObject({
   stage: z.string().min(1),
   stack: z.array(z.string().min(1)).min(1),
   go: z.strictObject({
-    /** The one Go release line used by go.mod, the Dockerfile builder and every CI job. */
+    /**
+     * The one Go release line used by go.mod, the Dockerfile builder and every CI job. The Go
+     * modules themselves are pinned in the template's own go.mod (templates/<id>/go.mod).
+     */
     version: z.string().regex(/^1\.\d+$/, 'must be a Go release line such as "1.26"'),
-  }),
-  /** Direct Go requirements, pinned. Indirect ones live in the project's lock (npm run lock). */
-  modules: z.record(z.string(), pinnedVersion).superRefine((modules, ctx) => {
-    for (const path of Object.keys(modules)) {
-      if (validateModulePath(path)) ctx.addIssue({ code: "custom", path: [path], message: "must be a Go module path" });
-    }
   }),
   /** Tools the generated repo pins (CI, Makefile). */
   tools: z.strictObject({
@@ -56,6 +52,10 @@ export const projectSpecSchema = z.strictObject({
   /** Template folders rendered in order into the same tree; a later layer overrides an earlier one. */
   layers: z.array(identifier).min(1),
   options: z.array(optionSchema),
+}).superRefine((spec, ctx) => {
+  if (!spec.layers.includes(spec.id)) {
+    ctx.addIssue({ code: "custom", path: ["layers"], message: `must include the project's own layer "${spec.id}"` });
+  }
 });
 
 export type ProjectSpec = z.infer<typeof projectSpecSchema>;

@@ -3,7 +3,13 @@ import path from "node:path";
 import fs from "fs-extra";
 import { afterAll, describe, expect, it } from "vitest";
 
+import os from "node:os";
+
+import { completeAnswers } from "../../src/core/answers.js";
+import { generateProject } from "../../src/core/generateProject.js";
+import { placeholderRoot } from "../../src/core/modulePaths.js";
 import { catalogue } from "../../src/specs/catalogue.js";
+import { parseSpec } from "../../src/specs/schema.js";
 import { generateInto, removeTree } from "../support/generate.js";
 
 const made: string[] = [];
@@ -64,12 +70,40 @@ describe.each(catalogue().map((spec) => [spec.id, spec] as const))("generating %
     expect(await read(".github/workflows/ci.yml")).toContain(`GOLANGCI_LINT_VERSION: ${spec.tools.golangciLint}`);
   });
 
-  it("pins every direct module of the spec in go.mod and commits no secret", async () => {
-    const { dir, files } = await generateInto(id);
-    made.push(dir);
-    const gomod = await fs.readFile(path.join(dir, "go.mod"), "utf8");
-    for (const [module, version] of Object.entries(spec.modules)) expect(gomod).toContain(`\t${module} ${version}\n`);
+  it("commits no secret and records its answers", async () => {
+    const { files } = await generateInto(id);
     expect(files).not.toContain(".env");
     expect(files).toContain(".gopher-project.json");
+  });
+
+  it.each(["github.com/Acme-Co/my.tool/v2", "example.com/x", "gitlab.example.org/Group/sub-group/Svc.Core"])(
+    "leaves no placeholder module path behind for module %s, and names cmd/ after the project",
+    async (module) => {
+      const { dir, files } = await generateInto(id, { name: "my-app", module });
+      made.push(dir);
+      expect(await fs.readFile(path.join(dir, "go.mod"), "utf8")).toMatch(new RegExp(`^module ${module.replace(/\./g, "\\.")}\n`));
+      for (const file of files) {
+        expect(await fs.readFile(path.join(dir, file), "utf8"), file).not.toContain(placeholderRoot);
+      }
+      if (spec.binaries.includes("{{name}}")) {
+        expect(files).toContain("cmd/my-app/main.go");
+        expect(files.filter((f) => f.startsWith(`cmd/${spec.id}/`))).toEqual([]);
+      }
+    },
+  );
+});
+
+describe("a failed render", () => {
+  it("names the template and keeps the error as its cause", async () => {
+    const spec = parseSpec({ ...structuredClone(catalogue()[0]!), layers: ["broken", "url-shortener"] });
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "gopher-broken-"));
+    made.push(path.join(dir, "out"));
+    const failing = generateProject(spec, completeAnswers(spec, { name: "out" }), path.join(dir, "out"), {
+      templates: path.join(import.meta.dirname, "../fixtures/broken-templates"),
+    });
+    await expect(failing).rejects.toThrow(/generating url-shortener failed: cannot render config\.yml\.hbs: .*nowhere/);
+    const error = (await failing.catch((e: unknown) => e)) as Error;
+    expect(error.cause).toBeInstanceOf(Error);
+    expect((error.cause as Error).message).toMatch(/cannot render config\.yml\.hbs/);
   });
 });

@@ -11,7 +11,7 @@ describe("renderer", () => {
   });
 
   it("fails on a missing variable, naming the template", () => {
-    expect(() => render("{{missing}}", {}, "go.mod.hbs")).toThrow(/cannot render go\.mod\.hbs: .*missing/);
+    expect(() => render("{{missing}}", {}, "Makefile.hbs")).toThrow(/cannot render Makefile\.hbs: .*missing/);
   });
 
   it("emits escaped braces literally (Actions expressions, Go templates)", () => {
@@ -31,15 +31,17 @@ describe("renderer", () => {
     expect(render("{{goString v}}", { v: input }, "t")).toBe(expected);
   });
 
+  const project = { into: "", renames: { "cmd/url-shortener/": "cmd/shortener/" } };
   it.each([
-    ["_gitignore", ".gitignore"],
-    ["_github/workflows/ci.yml.hbs", ".github/workflows/ci.yml"],
-    ["_golangci.yml.hbs", ".golangci.yml"],
-    ["Makefile.hbs", "Makefile"],
-    ["Dockerfile.hbs", "Dockerfile"],
-    ["cmd/{{name}}/main.go.hbs", "cmd/shortener/main.go"],
-    ["internal/link/service.go", "internal/link/service.go"],
-  ])("maps template path %s to %s", (template, expected) => {
-    expect(outputPath(template, { name: "shortener" }, render)).toBe(expected);
+    ["_gitignore", project, ".gitignore"],
+    ["_github/workflows/ci.yml.hbs", project, ".github/workflows/ci.yml"],
+    ["_golangci.yml.hbs", project, ".golangci.yml"],
+    ["Makefile.hbs", project, "Makefile"],
+    ["cmd/url-shortener/main.go", project, "cmd/shortener/main.go"],
+    ["cmd/url-shortener-tools/main.go", project, "cmd/url-shortener-tools/main.go"],
+    ["internal/config/defaults.go.hbs", project, "internal/config/defaults.go"],
+    ["httpserver/server.go", { into: "internal", renames: {} }, "internal/httpserver/server.go"],
+  ])("maps template path %s to %s", (template, placement, expected) => {
+    expect(outputPath(template, placement)).toBe(expected);
   });
 });

@@ -19,10 +19,9 @@ describe("project specs", () => {
   it.each([
     [{ id: "Bad Id" }, /"Bad Id": id: /],
     [{ go: { version: "1.26.8" } }, /go\.version: must be a Go release line/],
-    [{ modules: { "github.com/gin-gonic/gin": "latest" } }, /modules\.github\.com\/gin-gonic\/gin: must be an exact version/],
-    [{ modules: { "github.com/gin-gonic/gin": "^1.0.0" } }, /must be an exact version/],
-    [{ modules: { "not a path": "v1.0.0" } }, /modules\.not a path: must be a Go module path/],
     [{ tools: { golangciLint: "v2.15.0" } }, /tools\.govulncheck/],
+    [{ tools: { golangciLint: "latest", govulncheck: "v1.9.0" } }, /tools\.golangciLint: must be an exact version/],
+    [{ layers: ["shared", "docker"] }, /layers: must include the project's own layer "url-shortener"/],
     [{ services: ["mongodb"] }, /services\.0/],
     [{ options: [{ name: "port", type: "integer", message: "m", default: 1, min: 2 }] }, /options\.0\.max/],
     [{ layers: [] }, /layers: /],

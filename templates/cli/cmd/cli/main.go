@@ -1,4 +1,5 @@
-// Command {{name}} manages short links through the link-shortener HTTP API.
+// This command is the CLI: it manages short links through the link-shortener HTTP API. Its
+// name is config.AppName, which is also the name of this directory.
 package main
 
 import (

@@ -22,7 +22,7 @@ const maxErrorBody = 64 << 10
 type Options struct {
 	Endpoint   string        // base URL, e.g. https://sho.rt; /api/v1/... is appended
 	Token      string        // sent as "Authorization: Bearer <token>" when not empty
-	UserAgent  string        // e.g. {{name}}/1.2.3
+	UserAgent  string        // "product/version"; the CLI sends its AppName and version
 	Timeout    time.Duration // bound on one operation, retries included; 0 means none
 	HTTPClient *http.Client  // nil means a new http.Client with the default transport
 	Logger     *slog.Logger  // debug traces of each attempt; nil discards them

@@ -64,12 +64,15 @@ func (f *fakeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
+// testUserAgent is what test clients send; the CLI's own User-Agent is tested in package cli.
+const testUserAgent = "api-test/1.0"
+
 func newTestClient(t *testing.T, ft *fakeTransport, timeout time.Duration) *Client {
 	t.Helper()
 	c, err := New(Options{
 		Endpoint:   "http://api.test",
 		Token:      "tok",
-		UserAgent:  "{{name}}/test",
+		UserAgent:  testUserAgent,
 		Timeout:    timeout,
 		HTTPClient: &http.Client{Transport: ft},
 	})
@@ -335,8 +338,8 @@ func TestRequestHeaders(t *testing.T) {
 		t.Errorf("link = %+v", l)
 	}
 	h := ft.calls[0].header
-	if got := h.Get("User-Agent"); got != "{{name}}/test" {
-		t.Errorf("User-Agent = %q", got)
+	if got := h.Get("User-Agent"); got != testUserAgent {
+		t.Errorf("User-Agent = %q, want %q", got, testUserAgent)
 	}
 	if got := h.Get("Authorization"); got != "Bearer tok" {
 		t.Errorf("Authorization = %q", got)

@@ -1,4 +1,4 @@
-// Package cli builds the {{name}} command tree and runs it. Nothing here is global: every Run
+// Package cli builds the CLI's command tree and runs it. Nothing here is global: every Run
 // builds a fresh tree bound to the Deps it is given, so tests run commands in-process.
 package cli
 
@@ -96,22 +96,22 @@ func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   config.AppName,
 		Short: "Manage short links from the command line",
-		Long: `{{name}} manages short links through the link-shortener HTTP API.
+		Long: helpText(`APP manages short links through the link-shortener HTTP API.
 
 Settings (endpoint, token, output, timeout) come from, in order of precedence:
-command-line flags, {{upperSnake name}}_* environment variables, the selected profile of the
-configuration file, and built-in defaults. The file is config.yaml under
-{{name}}/ in the user configuration directory, or ${{upperSnake name}}_CONFIG. The profile
-is --profile, else ${{upperSnake name}}_PROFILE, else "default".
+command-line flags, APP_* environment variables, the selected profile of the
+configuration file, and built-in defaults. The file is config.yaml under APP/
+in the user configuration directory, or $APP_CONFIG. The profile is --profile,
+else $APP_PROFILE, else "default".
 
 Exit codes:
-` + exitCodeHelp(),
+`) + exitCodeHelp(),
 		Version:           a.deps.Version,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		DisableAutoGenTag: true, // reproducible docs
 	}
-	root.SetVersionTemplate("{{name}} {{.Version}}\n")
+	root.SetVersionTemplate(config.AppName + " {{.Version}}\n")
 	root.SetIn(a.deps.Stdin)
 	root.SetOut(a.deps.Stdout)
 	root.SetErr(a.deps.Stderr)
@@ -147,6 +147,13 @@ Exit codes:
 		}
 	}
 	return root
+}
+
+// helpText writes the program's names into help text and examples, which spell them with
+// placeholders so that they read as the user types them: "APP_" becomes config.EnvPrefix and
+// "APP" config.AppName. The longer placeholder comes first so that it wins.
+func helpText(s string) string {
+	return strings.NewReplacer("APP_", config.EnvPrefix, "APP", config.AppName).Replace(s)
 }
 
 func exitCodeHelp() string {

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"example.com/gopher-template/cli/internal/apitest"
+	"example.com/gopher-template/cli/internal/config"
 )
 
 func TestConfigSetGetList(t *testing.T) {
 	t.Parallel()
 	const token = "tok-0123456789abcdef"
 	h := newHarness(t)
-	path := h.env["{{upperSnake name}}_CONFIG"]
+	path := h.env[config.EnvPrefix+"CONFIG"]
 
 	h.mustRun(0, "config", "set", "endpoint", "https://sho.rt")
 	h.mustRun(0, "config", "set", "timeout", "30s")
@@ -74,7 +75,7 @@ func TestConfigSetGetList(t *testing.T) {
 func TestConfigBrokenFile(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	path := h.env["{{upperSnake name}}_CONFIG"]
+	path := h.env[config.EnvPrefix+"CONFIG"]
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -104,12 +105,12 @@ func TestPrecedence(t *testing.T) {
 		wantValue  string
 		wantSource string
 	}{
-		{"default", nil, []string{"--profile", "bare"}, "http://localhost:8080", "default"},
+		{"default", nil, []string{"--profile", "bare"}, config.DefaultEndpoint, "default"},
 		{"profile", nil, nil, "https://profile.test", "profile"},
-		{"env over profile", map[string]string{"{{upperSnake name}}_ENDPOINT": "https://env.test"}, nil, "https://env.test", "env"},
-		{"flag over env", map[string]string{"{{upperSnake name}}_ENDPOINT": "https://env.test"}, []string{"--endpoint", "https://flag.test"}, "https://flag.test", "flag"},
+		{"env over profile", map[string]string{config.EnvPrefix + "ENDPOINT": "https://env.test"}, nil, "https://env.test", "env"},
+		{"flag over env", map[string]string{config.EnvPrefix + "ENDPOINT": "https://env.test"}, []string{"--endpoint", "https://flag.test"}, "https://flag.test", "flag"},
 		{"flag over profile", nil, []string{"--endpoint", "https://flag.test"}, "https://flag.test", "flag"},
-		{"env over default", map[string]string{"{{upperSnake name}}_ENDPOINT": "https://env.test"}, []string{"--profile", "bare"}, "https://env.test", "env"},
+		{"env over default", map[string]string{config.EnvPrefix + "ENDPOINT": "https://env.test"}, []string{"--profile", "bare"}, "https://env.test", "env"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,7 +139,7 @@ func TestPrecedence(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
 		writeConfig(t, h, file)
-		h.env["{{upperSnake name}}_PROFILE"] = "other"
+		h.env[config.EnvPrefix+"PROFILE"] = "other"
 		if r := h.mustRun(0, "config", "get", "endpoint"); r.stdout != "https://other.test\n" {
 			t.Errorf("env profile: endpoint = %q", r.stdout)
 		}
@@ -152,17 +153,17 @@ func TestPrecedence(t *testing.T) {
 		h := newHarness(t)
 		s := newServer(t, h, apitest.Options{})
 		writeConfig(t, h, "profiles:\n  default:\n    endpoint: "+closedPortURL(t)+"\n")
-		delete(h.env, "{{upperSnake name}}_ENDPOINT")
+		delete(h.env, config.EnvPrefix+"ENDPOINT")
 		h.mustRun(4, "links", "get", "docs")                      // profile: closed port
 		h.mustRun(0, "links", "get", "docs", "--endpoint", s.URL) // flag wins
-		h.env["{{upperSnake name}}_ENDPOINT"] = s.URL
+		h.env[config.EnvPrefix+"ENDPOINT"] = s.URL
 		h.mustRun(0, "links", "get", "docs") // env wins over profile
 	})
 }
 
 func writeConfig(t *testing.T, h *harness, content string) {
 	t.Helper()
-	path := h.env["{{upperSnake name}}_CONFIG"]
+	path := h.env[config.EnvPrefix+"CONFIG"]
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		t.Fatal(err)
 	}

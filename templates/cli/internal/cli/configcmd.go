@@ -47,9 +47,9 @@ the file (mode 0600, directory 0700) and the profile as needed.
 Keys: ` + strings.Join(keyNames(), ", ") + `. An empty value removes the key.
 A value of "-" is read from standard input, which keeps a token out of the
 shell history and the process list.`,
-		Example: `  {{name}} config set endpoint https://sho.rt
-  {{name}} config set token - < token.txt
-  {{name}} --profile staging config set output json`,
+		Example: helpText(`  APP config set endpoint https://sho.rt
+  APP config set token - < token.txt
+  APP --profile staging config set output json`),
 		Args:              cobra.ExactArgs(2),
 		ValidArgsFunction: completeKeys,
 		RunE: a.runE(func(cmd *cobra.Command, args []string) error {

@@ -12,6 +12,7 @@ import (
 
 	"example.com/gopher-template/cli/internal/api"
 	"example.com/gopher-template/cli/internal/apitest"
+	"example.com/gopher-template/cli/internal/config"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden with the current output")
@@ -33,7 +34,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	return &harness{t: t, env: map[string]string{
-		"{{upperSnake name}}_CONFIG": filepath.Join(t.TempDir(), "{{name}}", "config.yaml"),
+		config.EnvPrefix + "CONFIG": filepath.Join(t.TempDir(), config.AppName, "config.yaml"),
 	}}
 }
 
@@ -62,7 +63,7 @@ func (h *harness) mustRun(want int, args ...string) result {
 	h.t.Helper()
 	r := h.run(args...)
 	if r.code != want {
-		h.t.Fatalf("{{name}} %s: exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, want, r.stdout, r.stderr)
+		h.t.Fatalf("%s %s: exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", config.AppName, strings.Join(args, " "), r.code, want, r.stdout, r.stderr)
 	}
 	return r
 }
@@ -78,7 +79,7 @@ func newServer(t *testing.T, h *harness, opts apitest.Options) *apitest.Server {
 		apitest.Link{Code: "blog", URL: "https://example.com/blog/2025/hello-world", CreatedAt: created.Add(time.Hour), ExpiresAt: &expires},
 		apitest.Link{Code: "shop", URL: "https://shop.example.com/", CreatedAt: created.Add(2 * time.Hour), Hits: 7},
 	)
-	h.env["{{upperSnake name}}_ENDPOINT"] = s.URL
+	h.env[config.EnvPrefix+"ENDPOINT"] = s.URL
 	return s
 }
 

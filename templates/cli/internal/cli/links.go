@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"example.com/gopher-template/cli/internal/api"
+	"example.com/gopher-template/cli/internal/config"
 	"example.com/gopher-template/cli/internal/exitcode"
 	"example.com/gopher-template/cli/internal/output"
 )
@@ -29,8 +30,8 @@ func (a *app) linksCreateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create <url>",
 		Short: "Create a short link",
-		Example: `  {{name}} links create https://example.com/a/long/path
-  {{name}} links create https://example.com --alias docs --expires-in 24h`,
+		Example: helpText(`  APP links create https://example.com/a/long/path
+  APP links create https://example.com --alias docs --expires-in 24h`),
 		Args: cobra.ExactArgs(1),
 		RunE: a.runE(func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("expires-in") && expiresIn <= 0 {
@@ -61,7 +62,7 @@ func (a *app) linksGetCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "get <code>",
 		Short:   "Show a short link",
-		Example: "  {{name}} links get docs -o json",
+		Example: helpText("  APP links get docs -o json"),
 		Args:    cobra.ExactArgs(1),
 		RunE: a.runE(func(cmd *cobra.Command, args []string) error {
 			if err := validateCode(args[0]); err != nil {
@@ -89,19 +90,19 @@ func (a *app) linksListCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List short links",
-		Long: `List short links.
+		Long: helpText(`List short links.
 
-Without --cursor, {{name}} follows the server's next_cursor from the first page
+Without --cursor, APP follows the server's next_cursor from the first page
 through to the last, or until --limit links were listed. Each request asks for
 at most --page-size links (1-100), and never for more than --limit still
 needs, so listing stops on a page boundary.
 
-With --cursor, {{name}} fetches that single page only (--cursor "" is the first
+With --cursor, APP fetches that single page only (--cursor "" is the first
 page). Either way, when more links remain the cursor that resumes the listing is
-printed: as "next_cursor" in JSON and YAML, on stderr for tables.`,
-		Example: `  {{name}} links list                    # every link
-  {{name}} links list --limit 50         # the first 50
-  {{name}} links list --cursor "" --page-size 20 -o json   # page by page`,
+printed: as "next_cursor" in JSON and YAML, on stderr for tables.`),
+		Example: helpText(`  APP links list                    # every link
+  APP links list --limit 50         # the first 50
+  APP links list --cursor "" --page-size 20 -o json   # page by page`),
 		Args: cobra.NoArgs,
 		RunE: a.runE(func(cmd *cobra.Command, _ []string) error {
 			if pageSize < 1 || pageSize > api.MaxPageSize {
@@ -131,7 +132,7 @@ printed: as "next_cursor" in JSON and YAML, on stderr for tables.`,
 				return err
 			}
 			if page.NextCursor != "" && p.Format() == output.Table && !a.quiet {
-				fmt.Fprintf(cmd.ErrOrStderr(), "More links: {{name}} links list --cursor %s\n", page.NextCursor)
+				fmt.Fprintf(cmd.ErrOrStderr(), "More links: %s links list --cursor %s\n", config.AppName, page.NextCursor)
 			}
 			return nil
 		}),
@@ -146,7 +147,7 @@ func (a *app) linksDeleteCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:     "delete <code>",
 		Short:   "Delete a short link",
-		Example: "  {{name}} links delete docs",
+		Example: helpText("  APP links delete docs"),
 		Args:    cobra.ExactArgs(1),
 		RunE: a.runE(func(cmd *cobra.Command, args []string) error {
 			if err := validateCode(args[0]); err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"example.com/gopher-template/cli/internal/apitest"
+	"example.com/gopher-template/cli/internal/config"
 )
 
 func TestLinksGetGolden(t *testing.T) {
@@ -96,7 +97,7 @@ func TestLinksListNextCursor(t *testing.T) {
 	}
 
 	r = h.mustRun(0, "links", "list", "--limit", "2")
-	if !strings.Contains(r.stderr, "{{name}} links list --cursor off-2") {
+	if !strings.Contains(r.stderr, config.AppName+" links list --cursor off-2") {
 		t.Errorf("stderr = %q, want a hint with the next cursor", r.stderr)
 	}
 }
@@ -119,8 +120,8 @@ func TestLinksCreate(t *testing.T) {
 			t.Errorf("request %s = %q, want %q", k, body[k], v)
 		}
 	}
-	if ua := reqs[len(reqs)-1].UserAgent; ua != "{{name}}/test" {
-		t.Errorf("User-Agent = %q", ua)
+	if ua, want := reqs[len(reqs)-1].UserAgent, config.AppName+"/test"; ua != want {
+		t.Errorf("User-Agent = %q, want %q", ua, want)
 	}
 
 	r = h.mustRun(0, "links", "create", "https://example.com/other", "-q")
@@ -168,13 +169,13 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{name: "ok", args: []string{"links", "get", "docs"}, want: 0},
 		{name: "not found", args: []string{"links", "get", "nope"}, want: 3, stderr: "link not found"},
-		{name: "missing argument", args: []string{"links", "get"}, want: 2, stderr: "Run '{{name}} links get --help'"},
+		{name: "missing argument", args: []string{"links", "get"}, want: 2, stderr: "Run '" + config.AppName + " links get --help'"},
 		{name: "extra argument", args: []string{"links", "list", "x"}, want: 2},
 		{name: "unknown flag", args: []string{"links", "get", "docs", "--bogus"}, want: 2},
 		{name: "unknown command", args: []string{"linkz"}, want: 2},
 		{name: "unknown subcommand", args: []string{"links", "gett", "docs"}, want: 2, stderr: "did you mean get?"},
 		{name: "bad output flag", args: []string{"links", "get", "docs", "-o", "xml"}, want: 2, stderr: "--output"},
-		{name: "bad output env", env: map[string]string{"{{upperSnake name}}_OUTPUT": "xml"}, args: []string{"links", "get", "docs"}, want: 2, stderr: "{{upperSnake name}}_OUTPUT"},
+		{name: "bad output env", env: map[string]string{config.EnvPrefix + "OUTPUT": "xml"}, args: []string{"links", "get", "docs"}, want: 2, stderr: config.EnvPrefix + "OUTPUT"},
 		{name: "bad timeout", args: []string{"links", "get", "docs", "--timeout", "nope"}, want: 2},
 		{name: "bad page size", args: []string{"links", "list", "--page-size", "101"}, want: 2},
 		{name: "bad expires-in", args: []string{"links", "create", "https://x.test", "--expires-in", "-1h"}, want: 2},
@@ -185,12 +186,12 @@ func TestExitCodes(t *testing.T) {
 		{name: "server error", replies: []apitest.Reply{{Status: 500, Body: `{"error":"database down"}`}}, args: []string{"links", "get", "docs"}, want: 1, stderr: "database down"},
 		{name: "bad request", args: []string{"links", "create", "not a url"}, want: 1, stderr: "400"},
 		{name: "persistent 503", replies: []apitest.Reply{{Status: 503}, {Status: 503}, {Status: 503}}, args: []string{"links", "get", "docs"}, want: 1},
-		{name: "network error", env: map[string]string{"{{upperSnake name}}_ENDPOINT": closed}, args: []string{"links", "get", "abc"}, want: 4, stderr: "network error"},
+		{name: "network error", env: map[string]string{config.EnvPrefix + "ENDPOINT": closed}, args: []string{"links", "get", "abc"}, want: 4, stderr: "network error"},
 		{name: "network error flag", args: []string{"links", "get", "abc", "--endpoint", closed}, want: 4},
 		{name: "401 without token", token: "s3cret-token-value", args: []string{"links", "get", "docs"}, want: 5, stderr: "401"},
 		{name: "401 wrong token", token: "s3cret-token-value", args: []string{"links", "get", "docs", "--token", "wrong"}, want: 5},
 		{name: "403", replies: []apitest.Reply{{Status: 403, Body: `{"error":"forbidden"}`}}, args: []string{"links", "delete", "docs"}, want: 5},
-		{name: "right token", token: "s3cret-token-value", env: map[string]string{"{{upperSnake name}}_TOKEN": "s3cret-token-value"}, args: []string{"links", "get", "docs"}, want: 0},
+		{name: "right token", token: "s3cret-token-value", env: map[string]string{config.EnvPrefix + "TOKEN": "s3cret-token-value"}, args: []string{"links", "get", "docs"}, want: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,7 +246,7 @@ func TestDebugNeverShowsToken(t *testing.T) {
 	h := newHarness(t)
 	s := newServer(t, h, apitest.Options{Token: token})
 	s.Enqueue(apitest.Reply{Status: 503})
-	h.env["{{upperSnake name}}_TOKEN"] = token
+	h.env[config.EnvPrefix+"TOKEN"] = token
 
 	r := h.mustRun(0, "links", "get", "docs", "--debug")
 	for _, want := range []string{"method=GET", "/api/v1/links/docs", "status=503", "status=200", "duration=", "token_set=true"} {

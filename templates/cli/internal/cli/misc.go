@@ -5,11 +5,13 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
+	"example.com/gopher-template/cli/internal/config"
 	"example.com/gopher-template/cli/internal/exitcode"
 )
 
@@ -19,8 +21,8 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: a.runE(func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "{{name}} %s (%s, %s/%s)\n",
-				a.deps.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s %s (%s, %s/%s)\n",
+				config.AppName, a.deps.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err
 		}),
 	}
@@ -34,8 +36,8 @@ func (a *app) docsCommand() *cobra.Command {
 		Long: `Write documentation for every command, generated from the command tree:
 man pages (section 1) or Markdown, one file per command. The man pages' date is
 $SOURCE_DATE_EPOCH when set, for reproducible builds.`,
-		Example: `  {{name}} docs --format man --dir ./manpages
-  {{name}} docs --format markdown --dir ./docs/cli`,
+		Example: helpText(`  APP docs --format man --dir ./manpages
+  APP docs --format markdown --dir ./docs/cli`),
 		Args: cobra.NoArgs,
 		RunE: a.runE(func(cmd *cobra.Command, _ []string) error {
 			if format != "man" && format != "markdown" {
@@ -56,10 +58,10 @@ $SOURCE_DATE_EPOCH when set, for reproducible builds.`,
 					return err
 				}
 				header := &doc.GenManHeader{
-					Title:   "{{upperSnake name}}",
+					Title:   strings.ToUpper(config.AppName),
 					Section: "1",
-					Source:  "{{name}} " + a.deps.Version,
-					Manual:  "{{name}} manual",
+					Source:  config.AppName + " " + a.deps.Version,
+					Manual:  config.AppName + " manual",
 					Date:    &date,
 				}
 				if err := doc.GenManTree(root, header, dir); err != nil {

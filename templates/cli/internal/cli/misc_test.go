@@ -3,18 +3,29 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+
+	"example.com/gopher-template/cli/internal/config"
 )
 
 func TestVersion(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	if r := h.mustRun(0, "version"); !strings.HasPrefix(r.stdout, "{{name}} test (go") {
-		t.Errorf("version = %q", r.stdout)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"version"}, config.AppName + " test (" + runtime.Version() + ", " + runtime.GOOS + "/" + runtime.GOARCH + ")\n"},
+		{[]string{"--version"}, config.AppName + " test\n"},
 	}
-	if r := h.mustRun(0, "--version"); r.stdout != "{{name}} test\n" {
-		t.Errorf("--version = %q", r.stdout)
+	for _, tt := range tests {
+		h := newHarness(t)
+		if r := h.mustRun(0, tt.args...); r.stdout != tt.want {
+			t.Errorf("%v = %q, want %q", tt.args, r.stdout, tt.want)
+		}
 	}
 }
 
@@ -24,8 +35,48 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{}, {"--help"}, {"links"}, {"links", "list", "--help"}} {
 		r := h.mustRun(0, args...)
 		if !strings.Contains(r.stdout, "Usage:") {
-			t.Errorf("{{name}} %v: no usage in %q", args, r.stdout)
+			t.Errorf("%s %v: no usage in %q", config.AppName, args, r.stdout)
 		}
+	}
+}
+
+// TestHelpText checks that helpText filled in every placeholder: each example starts with
+// the app's name, the root help names its directory and environment variables, and no
+// placeholder is left once the real names are taken out.
+func TestHelpText(t *testing.T) {
+	t.Parallel()
+	root := newApp(Deps{}).rootCommand()
+	for _, want := range []string{
+		config.AppName + " manages short links",
+		config.EnvPrefix + "* environment variables",
+		"under " + config.AppName + "/",
+		"$" + config.EnvPrefix + "CONFIG.",
+		"$" + config.EnvPrefix + "PROFILE,",
+	} {
+		if !strings.Contains(root.Long, want) {
+			t.Errorf("root help lacks %q:\n%s", want, root.Long)
+		}
+	}
+	names := strings.NewReplacer(config.EnvPrefix, "", config.AppName, "")
+	examples := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for line := range strings.Lines(c.Example) {
+			examples++
+			if !strings.HasPrefix(line, "  "+config.AppName+" ") {
+				t.Errorf("%s: example %q does not start with %q", c.CommandPath(), line, config.AppName)
+			}
+		}
+		if text := names.Replace(c.Long + c.Example); strings.Contains(text, "APP") {
+			t.Errorf("%s: placeholder left in help:\n%s", c.CommandPath(), text)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	if examples < 10 {
+		t.Errorf("found %d examples, want at least 10", examples)
 	}
 }
 
@@ -34,8 +85,8 @@ func TestCompletion(t *testing.T) {
 	h := newHarness(t)
 	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
 		r := h.mustRun(0, "completion", shell)
-		if !strings.Contains(r.stdout, "{{name}}") {
-			t.Errorf("%s completion does not mention {{name}}", shell)
+		if !strings.Contains(r.stdout, config.AppName) {
+			t.Errorf("%s completion does not mention %s", shell, config.AppName)
 		}
 	}
 	h.mustRun(2, "completion", "tcsh")
@@ -51,13 +102,14 @@ func TestCompletion(t *testing.T) {
 
 func TestDocs(t *testing.T) {
 	t.Parallel()
+	const app = config.AppName // file names and the man header are built from it
 	tests := []struct {
 		format string
 		files  []string
 		want   string
 	}{
-		{"markdown", []string{"{{name}}.md", "{{name}}_links_get.md", "{{name}}_config_set.md", "{{name}}_completion_bash.md"}, "## {{name}} links get"},
-		{"man", []string{"{{name}}.1", "{{name}}-links-get.1", "{{name}}-config-set.1"}, `.TH "{{upperSnake name}}" "1" "Jan 2025" "{{name}} test"`},
+		{"markdown", []string{app + ".md", app + "_links_get.md", app + "_config_set.md", app + "_completion_bash.md"}, "## " + app + " links get"},
+		{"man", []string{app + ".1", app + "-links-get.1", app + "-config-set.1"}, `.TH "` + strings.ToUpper(app) + `" "1" "Jan 2025" "` + app + ` test" "` + app + ` manual"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {

@@ -1,4 +1,4 @@
-// Package config reads and writes the {{name}} configuration file (named profiles, like the
+// Package config reads and writes the CLI's configuration file (named profiles, like the
 // AWS CLI) and resolves settings with the precedence flag > environment > profile > default.
 package config
 
@@ -60,19 +60,15 @@ const (
 	OutputYAML  = "yaml"
 )
 
-// Names derived from the program's name.
+// Environment variables that are not settings, named from EnvPrefix.
 const (
-	// AppName names the config directory and the User-Agent product.
-	AppName = {{goString name}}
-	// EnvPrefix starts every environment variable.
-	EnvPrefix = "{{upperSnake name}}_"
 	// EnvConfig overrides the config file path.
 	EnvConfig = EnvPrefix + "CONFIG"
 	// EnvProfile selects the profile.
 	EnvProfile = EnvPrefix + "PROFILE"
 )
 
-// DefaultProfile is used when neither --profile nor {{upperSnake name}}_PROFILE is set.
+// DefaultProfile is used when neither --profile nor EnvProfile is set.
 const DefaultProfile = "default"
 
 // File is the configuration file:
@@ -230,8 +226,8 @@ func Marshal(f *File) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Path returns the configuration file's path: ${{upperSnake name}}_CONFIG when set, otherwise
-// {{name}}/config.yaml under os.UserConfigDir.
+// Path returns the configuration file's path: the EnvConfig variable when set, otherwise
+// AppName/config.yaml under os.UserConfigDir.
 func Path(getenv func(string) string) (string, error) {
 	if p := getenv(EnvConfig); p != "" {
 		return p, nil

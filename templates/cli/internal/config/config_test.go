@@ -54,7 +54,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestSaveLoad(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sub", "{{name}}", "config.yaml")
+	path := filepath.Join(t.TempDir(), "sub", AppName, "config.yaml")
 	f := &File{Profiles: map[string]Profile{"default": {Endpoint: "https://sho.rt", Token: "s3cret"}}}
 	if err := Save(path, f); err != nil {
 		t.Fatal(err)
@@ -92,19 +92,58 @@ func TestLoadMissingFile(t *testing.T) {
 }
 
 func TestPath(t *testing.T) {
-	env := map[string]string{"{{upperSnake name}}_CONFIG": "/tmp/x.yaml"}
-	if got, err := Path(func(k string) string { return env[k] }); err != nil || got != "/tmp/x.yaml" {
-		t.Errorf("Path = %q, %v", got, err)
+	userDir, err := os.UserConfigDir()
+	if err != nil {
+		t.Skipf("no user config directory here: %v", err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"env overrides", map[string]string{EnvPrefix + "CONFIG": "/tmp/x.yaml"}, "/tmp/x.yaml"},
+		{"empty env counts as unset", map[string]string{EnvPrefix + "CONFIG": ""}, filepath.Join(userDir, AppName, "config.yaml")},
+		{"default under the app's directory", nil, filepath.Join(userDir, AppName, "config.yaml")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, err := Path(func(k string) string { return tt.env[k] }); err != nil || got != tt.want {
+				t.Errorf("Path = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestEnvNames checks that every variable is the app's upper-snake name plus a suffix, so that
+// a project generated as my-tool reads MY_TOOL_ENDPOINT.
+func TestEnvNames(t *testing.T) {
+	if want := strings.ToUpper(strings.ReplaceAll(AppName, "-", "_")) + "_"; EnvPrefix != want {
+		t.Fatalf("EnvPrefix = %q, want %q (from AppName %q)", EnvPrefix, want, AppName)
+	}
+	tests := []struct {
+		got, want string
+	}{
+		{EnvConfig, EnvPrefix + "CONFIG"},
+		{EnvProfile, EnvPrefix + "PROFILE"},
+		{EnvVar(KeyEndpoint), EnvPrefix + "ENDPOINT"},
+		{EnvVar(KeyToken), EnvPrefix + "TOKEN"},
+		{EnvVar(KeyOutput), EnvPrefix + "OUTPUT"},
+		{EnvVar(KeyTimeout), EnvPrefix + "TIMEOUT"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
 	}
 }
 
 func TestResolvePrecedence(t *testing.T) {
 	profile := Profile{Endpoint: "https://profile.test", Output: "yaml", Timeout: "30s", Token: "profile-token"}
 	env := map[string]string{
-		"{{upperSnake name}}_ENDPOINT": "https://env.test",
-		"{{upperSnake name}}_OUTPUT":   "json",
-		"{{upperSnake name}}_TIMEOUT":  "20s",
-		"{{upperSnake name}}_TOKEN":    "env-token",
+		EnvPrefix + "ENDPOINT": "https://env.test",
+		EnvPrefix + "OUTPUT":   "json",
+		EnvPrefix + "TIMEOUT":  "20s",
+		EnvPrefix + "TOKEN":    "env-token",
 	}
 	flags := map[Key]string{KeyEndpoint: "https://flag.test", KeyOutput: "table", KeyTimeout: "5s", KeyToken: "flag-token"}
 
@@ -125,7 +164,7 @@ func TestResolvePrecedence(t *testing.T) {
 		{"env over profile", nil, env, profile, want{"https://env.test", "env-token", "json", 20 * time.Second, SourceEnv}},
 		{"flag over env", flags, env, profile, want{"https://flag.test", "flag-token", "table", 5 * time.Second, SourceFlag}},
 		{"flag over default", flags, nil, Profile{}, want{"https://flag.test", "flag-token", "table", 5 * time.Second, SourceFlag}},
-		{"empty env counts as unset", nil, map[string]string{"{{upperSnake name}}_ENDPOINT": "", "{{upperSnake name}}_OUTPUT": "", "{{upperSnake name}}_TIMEOUT": "", "{{upperSnake name}}_TOKEN": ""}, profile, want{"https://profile.test", "profile-token", "yaml", 30 * time.Second, SourceProfile}},
+		{"empty env counts as unset", nil, map[string]string{EnvPrefix + "ENDPOINT": "", EnvPrefix + "OUTPUT": "", EnvPrefix + "TIMEOUT": "", EnvPrefix + "TOKEN": ""}, profile, want{"https://profile.test", "profile-token", "yaml", 30 * time.Second, SourceProfile}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,7 +188,7 @@ func TestResolvePrecedence(t *testing.T) {
 func TestResolveMixedSources(t *testing.T) {
 	s, err := Resolve(Input{
 		Flags:   map[Key]string{KeyOutput: "json"},
-		Getenv:  func(k string) string { return map[string]string{"{{upperSnake name}}_TIMEOUT": "3s"}[k] },
+		Getenv:  func(k string) string { return map[string]string{EnvPrefix + "TIMEOUT": "3s"}[k] },
 		Profile: Profile{Endpoint: "https://p.test"},
 	})
 	if err != nil {
@@ -168,13 +207,13 @@ func TestResolveMixedSources(t *testing.T) {
 
 func TestResolveNamesBadSource(t *testing.T) {
 	_, err := Resolve(Input{Getenv: func(k string) string {
-		if k == "{{upperSnake name}}_OUTPUT" {
+		if k == EnvPrefix+"OUTPUT" {
 			return "xml"
 		}
 		return ""
 	}})
-	if err == nil || !strings.Contains(err.Error(), "{{upperSnake name}}_OUTPUT") {
-		t.Fatalf("err = %v, want it to name {{upperSnake name}}_OUTPUT", err)
+	if err == nil || !strings.Contains(err.Error(), EnvPrefix+"OUTPUT") {
+		t.Fatalf("err = %v, want it to name %sOUTPUT", err, EnvPrefix)
 	}
 }
 

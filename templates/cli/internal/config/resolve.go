@@ -17,14 +17,14 @@ const (
 	SourceDefault Source = "default"
 )
 
-// Defaults used when no flag, environment variable or profile sets a key.
+// Defaults used when no flag, environment variable or profile sets a key; DefaultEndpoint
+// is in defaults.go.
 const (
-	DefaultEndpoint = "http://localhost:{{options.apiPort}}"
-	DefaultOutput   = OutputTable
-	DefaultTimeout  = 10 * time.Second
+	DefaultOutput  = OutputTable
+	DefaultTimeout = 10 * time.Second
 )
 
-// EnvVar returns the environment variable for k, e.g. {{upperSnake name}}_ENDPOINT.
+// EnvVar returns the environment variable for k: EnvPrefix + "ENDPOINT" for KeyEndpoint.
 func EnvVar(k Key) string { return EnvPrefix + strings.ToUpper(string(k)) }
 
 // Setting is one resolved value and where it came from.
@@ -47,7 +47,7 @@ type Settings struct {
 // Input is what Resolve chooses from.
 type Input struct {
 	Flags   map[Key]string      // only the flags given on the command line
-	Getenv  func(string) string // {{upperSnake name}}_* variables; empty values count as unset
+	Getenv  func(string) string // reads EnvVar(k) for each key; empty values count as unset
 	Profile Profile             // the selected profile (zero when absent)
 }
 

@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
+	"example.com/gopher-template/plumbing/health"
+
+	"example.com/gopher-template/job-queue/internal/app"
 	"example.com/gopher-template/job-queue/internal/backoff"
 	"example.com/gopher-template/job-queue/internal/config"
 	"example.com/gopher-template/job-queue/internal/handlers"
-	"example.com/gopher-template/job-queue/internal/httpserver"
 	"example.com/gopher-template/job-queue/internal/jobs"
 	"example.com/gopher-template/job-queue/internal/metrics"
 	"example.com/gopher-template/job-queue/internal/pool"
@@ -23,138 +19,65 @@ import (
 	"example.com/gopher-template/job-queue/internal/worker"
 )
 
-// httpShutdownTimeout bounds closing the HTTP servers, after the jobs have drained.
-const httpShutdownTimeout = 5 * time.Second
-
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 1 {
-		switch args[1] {
-		case "version":
-			_, err := fmt.Fprintln(stdout, version)
-			return err
-		case "healthcheck":
-			cfg, err := config.LoadWorker(ctx, getenv)
-			if err != nil {
-				return err
-			}
-			return httpserver.Healthcheck(ctx, cfg.HTTPAddr)
-		default:
-			return fmt.Errorf("unknown command %q (want version or healthcheck)", args[1])
-		}
-	}
+	cmd := app.Command[config.Worker]{Name: "worker", Version: version, Load: config.LoadWorker, Build: build}
+	return app.Main(ctx, cmd, args, getenv, stdout, stderr)
+}
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	cfg, err := config.LoadWorker(ctx, getenv)
+// build makes the worker on top of the shared start-up: the handlers, the pool, the processor and
+// the fetch loop that feeds them. On SIGTERM the loop stops fetching, the pool lets running jobs
+// finish within SHUTDOWN_TIMEOUT and gives the rest back to the queue.
+func build(ctx context.Context, deps app.Deps, cfg config.Worker) (app.Service, error) {
+	cons, err := queue.EnsureConsumer(ctx, deps.JS, deps.Names, cfg.AckWait)
 	if err != nil {
-		return err
+		return app.Service{}, err
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})).
-		With(slog.String("service", "worker"), slog.String("version", version))
-
-	names, err := queue.NamesFor(cfg.StreamPrefix)
+	store, err := queue.OpenStore(ctx, deps.JS, deps.Names)
 	if err != nil {
-		return err
+		return app.Service{}, err
 	}
-	nc, js, err := queue.Open(ctx, cfg.NATSURL, "jobqueue-worker", queue.Config{
-		Names:            names,
-		DuplicateWindow:  cfg.DuplicateWindow,
-		RecordTTL:        cfg.RecordTTL,
-		DeadLetterMaxAge: cfg.DeadLetterMaxAge,
-	}, logger)
-	if err != nil {
-		return err
-	}
-	defer queue.Close(nc)
-
-	cons, err := queue.EnsureConsumer(ctx, js, names, cfg.AckWait)
-	if err != nil {
-		return err
-	}
-	store, err := queue.OpenStore(ctx, js, names)
-	if err != nil {
-		return err
-	}
-
 	registry := jobs.NewRegistry()
-	if err := handlers.Register(registry, logger); err != nil {
-		return err
+	if err := handlers.Register(registry, deps.Logger); err != nil {
+		return app.Service{}, err
 	}
 	p, err := pool.New(pool.Config{Size: cfg.Concurrency, Timeout: cfg.JobTimeout})
 	if err != nil {
-		return err
+		return app.Service{}, err
 	}
-	reg, err := metrics.NewRegistry()
+	m, err := metrics.NewWorker(deps.Registry, p.Running)
 	if err != nil {
-		return err
+		return app.Service{}, err
 	}
-	m, err := metrics.NewWorker(reg, p.Running)
-	if err != nil {
-		return err
-	}
-	m.Init(registry.Types()...)
-	if err := reg.Register(queue.NewDepthCollector(js, names, logger)); err != nil {
-		return fmt.Errorf("register depth collector: %w", err)
-	}
-
-	proc := worker.NewProcessor(logger, registry, store, queue.NewDeadLetterer(js, names), m, worker.Config{
+	m.Init(registry.Types(), worker.Outcomes())
+	proc := worker.NewProcessor(deps.Logger, registry, store, queue.NewDeadLetterer(deps.JS, deps.Names), m, worker.Config{
 		Backoff:   backoff.Policy{Base: cfg.BackoffBase, Max: cfg.BackoffMax},
 		Heartbeat: cfg.AckWait / 3,
 	})
+	src := queue.NewSource(cons)
+	return app.Service{
+		Handler: opsRoutes(deps),
+		Run:     func(ctx context.Context) error { return worker.Run(ctx, deps.Logger, src, p, proc) },
+		Drain:   func(ctx context.Context) error { drain(ctx, deps.Logger, p); return nil },
+		Attrs:   []slog.Attr{slog.Int("concurrency", cfg.Concurrency), slog.Any("job_types", registry.Types())},
+	}, nil
+}
 
+// opsRoutes lists the worker's HTTP endpoints: health, readiness and metrics.
+func opsRoutes(deps app.Deps) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", httpserver.Healthz())
-	mux.Handle("GET /readyz", httpserver.Readyz(logger, queue.Ready(nc)))
-	mux.Handle("GET /metrics", metrics.Handler(reg))
-	srv, err := httpserver.Start(ctx, logger, "http", httpserver.New(cfg.HTTPAddr, mux))
-	if err != nil {
-		return err
-	}
-	var admin *httpserver.Running
-	if cfg.AdminAddr != "" {
-		if admin, err = httpserver.Start(ctx, logger, "admin", httpserver.NewAdmin(cfg.AdminAddr)); err != nil {
-			return errors.Join(err, srv.Shutdown(context.WithoutCancel(ctx)))
-		}
-	}
+	mux.Handle("GET /healthz", health.Healthz())
+	mux.Handle("GET /readyz", health.Readyz(deps.Logger, deps.Checks...))
+	mux.Handle("GET /metrics", deps.MetricsHandler)
+	return mux
+}
 
-	fetchCtx, stopFetching := context.WithCancel(ctx)
-	defer stopFetching()
-	fetched := make(chan error, 1)
-	go func() { fetched <- worker.Run(fetchCtx, logger, queue.NewSource(cons), p, proc) }()
-	logger.InfoContext(ctx, "worker started",
-		slog.String("stream_prefix", names.Prefix),
-		slog.Int("concurrency", cfg.Concurrency),
-		slog.Any("job_types", registry.Types()),
-	)
-
-	var failure error
-	select {
-	case <-ctx.Done():
-		logger.InfoContext(ctx, "shutting down: no new jobs, draining running ones", slog.Int("running", p.Running()))
-	case err := <-fetched:
-		failure = fmt.Errorf("fetch loop stopped: %w", err)
-		fetched = nil
-	case failure = <-srv.Err():
-	case failure = <-admin.Err():
-	}
-
-	// 1. Stop fetching. 2. Let running jobs finish within SHUTDOWN_TIMEOUT; the pool aborts the
-	// rest and their jobs are handed back to the queue. 3. Close HTTP last, so health and
-	// metrics stay up while jobs drain.
-	stopFetching()
-	if fetched != nil {
-		if err := <-fetched; err != nil {
-			failure = errors.Join(failure, fmt.Errorf("fetch loop: %w", err))
-		}
-	}
-	drainCtx, cancelDrain := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
-	defer cancelDrain()
-	if err := p.Shutdown(drainCtx); err != nil {
-		logger.WarnContext(drainCtx, "shutdown timeout reached: running jobs were aborted and returned to the queue",
+// drain lets the running jobs finish until ctx ends; the pool then aborts the rest, whose jobs go
+// back to the queue for another worker. That is the designed outcome of a short grace period, not
+// a failure.
+func drain(ctx context.Context, logger *slog.Logger, p *pool.Pool) {
+	logger.InfoContext(ctx, "draining running jobs", slog.Int("running", p.Running()))
+	if err := p.Shutdown(ctx); err != nil {
+		logger.WarnContext(ctx, "shutdown timeout reached: running jobs were aborted and returned to the queue",
 			slog.Any("error", err))
 	}
-	httpCtx, cancelHTTP := context.WithTimeout(context.WithoutCancel(ctx), httpShutdownTimeout)
-	defer cancelHTTP()
-	return errors.Join(failure, srv.Shutdown(httpCtx), admin.Shutdown(httpCtx))
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"example.com/gopher-template/plumbing/health"
+
 	"example.com/gopher-template/job-queue/internal/api"
 	"example.com/gopher-template/job-queue/internal/jobs"
 	"example.com/gopher-template/job-queue/internal/jobs/jobstest"
@@ -59,8 +61,9 @@ func newServer(t *testing.T, svc api.Jobs, ready func(context.Context) error) te
 	if ready == nil {
 		ready = func(context.Context) error { return nil }
 	}
-	h := api.NewServer(slog.New(slog.DiscardHandler), api.Deps{
-		Jobs: svc, Metrics: m, MetricsHandler: metrics.Handler(reg), Ready: ready,
+	h := api.NewServer(slog.New(slog.DiscardHandler), api.Options{
+		Jobs: svc, Metrics: m, MetricsHandler: metrics.Handler(reg),
+		Checks: []health.Check{{Name: "nats", Required: true, Check: ready}},
 	})
 	return testServer{handler: h, reg: reg}
 }
@@ -176,7 +179,7 @@ func TestRoutes(t *testing.T) {
 		wantBody     string
 	}{
 		{http.MethodGet, "/healthz", http.StatusOK, `"ok"`},
-		{http.MethodGet, "/readyz", http.StatusServiceUnavailable, "nats not connected"},
+		{http.MethodGet, "/readyz", http.StatusServiceUnavailable, `"nats":"unavailable"`},
 		{http.MethodGet, "/metrics", http.StatusOK, ""},
 		{http.MethodGet, "/api/v1/jobs", http.StatusMethodNotAllowed, ""},
 		{http.MethodDelete, "/api/v1/jobs/J1", http.StatusMethodNotAllowed, ""},

@@ -7,9 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"example.com/gopher-template/job-queue/internal/httpserver"
 	"example.com/gopher-template/job-queue/internal/jobs"
-	"example.com/gopher-template/job-queue/internal/metrics"
 )
 
 // maxBodyBytes bounds a request body.
@@ -24,7 +22,7 @@ type errorResponse struct {
 	Error string `json:"error"`
 }
 
-func handleEnqueue(logger *slog.Logger, svc Jobs, m *metrics.API) http.Handler {
+func handleEnqueue(logger *slog.Logger, svc Jobs, m Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req jobs.Request
 		if err := decodeJSON(w, r, &req); err != nil {
@@ -32,21 +30,21 @@ func handleEnqueue(logger *slog.Logger, svc Jobs, m *metrics.API) http.Handler {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				status = http.StatusRequestEntityTooLarge
 			}
-			httpserver.WriteJSON(w, status, errorResponse{Error: err.Error()})
+			writeJSON(w, status, errorResponse{Error: err.Error()})
 			return
 		}
 
 		res, err := svc.Enqueue(r.Context(), req)
 		switch {
 		case errors.Is(err, jobs.ErrInvalid):
-			httpserver.WriteJSON(w, http.StatusBadRequest, errorResponse{Error: err.Error()})
+			writeJSON(w, http.StatusBadRequest, errorResponse{Error: err.Error()})
 			return
 		case errors.Is(err, jobs.ErrConflict):
-			httpserver.WriteJSON(w, http.StatusConflict, errorResponse{Error: err.Error()})
+			writeJSON(w, http.StatusConflict, errorResponse{Error: err.Error()})
 			return
 		case err != nil:
 			logger.ErrorContext(r.Context(), "enqueue failed", slog.String("job_type", req.Type), slog.Any("error", err))
-			httpserver.WriteJSON(w, http.StatusServiceUnavailable, errorResponse{Error: "could not enqueue the job; try again"})
+			writeJSON(w, http.StatusServiceUnavailable, errorResponse{Error: "could not enqueue the job; try again"})
 			return
 		}
 
@@ -57,7 +55,7 @@ func handleEnqueue(logger *slog.Logger, svc Jobs, m *metrics.API) http.Handler {
 		logger.DebugContext(r.Context(), "job enqueued",
 			slog.String("job_id", rec.ID), slog.String("job_type", rec.Type), slog.Bool("duplicate", res.Duplicate))
 		w.Header().Set("Location", "/api/v1/jobs/"+rec.ID)
-		httpserver.WriteJSON(w, http.StatusAccepted, enqueueResponse{ID: rec.ID, Status: rec.Status})
+		writeJSON(w, http.StatusAccepted, enqueueResponse{ID: rec.ID, Status: rec.Status})
 	})
 }
 
@@ -67,14 +65,14 @@ func handleGetJob(logger *slog.Logger, svc Jobs) http.Handler {
 		rec, err := svc.Get(r.Context(), id)
 		switch {
 		case errors.Is(err, jobs.ErrNotFound):
-			httpserver.WriteJSON(w, http.StatusNotFound, errorResponse{Error: "job not found"})
+			writeJSON(w, http.StatusNotFound, errorResponse{Error: "job not found"})
 			return
 		case err != nil:
 			logger.ErrorContext(r.Context(), "get job failed", slog.String("job_id", id), slog.Any("error", err))
-			httpserver.WriteJSON(w, http.StatusServiceUnavailable, errorResponse{Error: "could not read the job; try again"})
+			writeJSON(w, http.StatusServiceUnavailable, errorResponse{Error: "could not read the job; try again"})
 			return
 		}
-		httpserver.WriteJSON(w, http.StatusOK, rec)
+		writeJSON(w, http.StatusOK, rec)
 	})
 }
 

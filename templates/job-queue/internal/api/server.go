@@ -3,11 +3,13 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 
+	"example.com/gopher-template/plumbing/health"
+
 	"example.com/gopher-template/job-queue/internal/jobs"
-	"example.com/gopher-template/job-queue/internal/metrics"
 )
 
 // Jobs is what the API needs from the domain; *jobs.Service implements it.
@@ -16,19 +18,34 @@ type Jobs interface {
 	Get(ctx context.Context, id string) (jobs.Record, error)
 }
 
-// Deps are the dependencies of the API server.
-type Deps struct {
+// Metrics records what the API does; *metrics.API implements it.
+type Metrics interface {
+	// Enqueued counts a job accepted by the API.
+	Enqueued(jobType string)
+	// Instrument wraps h to count and time its requests under the route label.
+	Instrument(route string, h http.Handler) http.Handler
+}
+
+// Options are what the API server needs.
+type Options struct {
 	Jobs    Jobs
-	Metrics *metrics.API
+	Metrics Metrics
 	// MetricsHandler serves /metrics.
 	MetricsHandler http.Handler
-	// Ready reports whether the API can accept jobs (the NATS connection is up).
-	Ready func(context.Context) error
+	// Checks decide /readyz: whether the API can accept jobs (the NATS connection is up).
+	Checks []health.Check
 }
 
 // NewServer returns the API's handler.
-func NewServer(logger *slog.Logger, deps Deps) http.Handler {
+func NewServer(logger *slog.Logger, opts Options) http.Handler {
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, deps)
+	addRoutes(mux, logger, opts)
 	return mux
+}
+
+// writeJSON writes v as a JSON response with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the status is sent; a failed write means the client left
 }

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestLoadWorker(t *testing.T) {
 			check: func(t *testing.T, c config.Worker) {
 				t.Helper()
 				if c.NATSURL != "nats://127.0.0.1:4222" || c.HTTPAddr != ":8081" || c.StreamPrefix != "JOBQUEUE" ||
-					c.Concurrency != {{options.workerConcurrency}} || c.JobTimeout != 30*time.Second || c.AckWait != 30*time.Second ||
+					c.Concurrency != config.DefaultWorkerConcurrency || c.JobTimeout != 30*time.Second || c.AckWait != 30*time.Second ||
 					c.BackoffBase != time.Second || c.BackoffMax != time.Minute || c.LogLevel != slog.LevelInfo || c.AdminAddr != "" {
 					t.Errorf("defaults = %+v", c)
 				}
@@ -44,9 +45,30 @@ func TestLoadWorker(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "lowest concurrency",
+			env:  map[string]string{"WORKER_CONCURRENCY": strconv.Itoa(config.MinWorkerConcurrency)},
+			check: func(t *testing.T, c config.Worker) {
+				t.Helper()
+				if c.Concurrency != config.MinWorkerConcurrency {
+					t.Errorf("Concurrency = %d", c.Concurrency)
+				}
+			},
+		},
+		{
+			name: "highest concurrency",
+			env:  map[string]string{"WORKER_CONCURRENCY": strconv.Itoa(config.MaxWorkerConcurrency)},
+			check: func(t *testing.T, c config.Worker) {
+				t.Helper()
+				if c.Concurrency != config.MaxWorkerConcurrency {
+					t.Errorf("Concurrency = %d", c.Concurrency)
+				}
+			},
+		},
 		{name: "unparsable duration", env: map[string]string{"JOB_TIMEOUT": "soon"}, wantErr: "JobTimeout"}, // envconfig names the field
 		{name: "unknown log level", env: map[string]string{"LOG_LEVEL": "chatty"}, wantErr: "LogLevel"},
 		{name: "zero concurrency", env: map[string]string{"WORKER_CONCURRENCY": "0"}, wantErr: "WORKER_CONCURRENCY"},
+		{name: "concurrency above the bound", env: map[string]string{"WORKER_CONCURRENCY": strconv.Itoa(config.MaxWorkerConcurrency + 1)}, wantErr: "WORKER_CONCURRENCY"},
 		{name: "short ack wait", env: map[string]string{"ACK_WAIT": "10ms"}, wantErr: "ACK_WAIT"},
 		{name: "inverted backoff", env: map[string]string{"BACKOFF_BASE": "2m"}, wantErr: "BACKOFF_BASE"},
 		{name: "negative shutdown timeout", env: map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, wantErr: "SHUTDOWN_TIMEOUT"},
@@ -59,6 +81,9 @@ func TestLoadWorker(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("LoadWorker error = %v, want one mentioning %s", err, tt.wantErr)
 				}
+				if c != (config.Worker{}) {
+					t.Errorf("LoadWorker returned %+v with its error, want the zero value", c)
+				}
 				return
 			}
 			if err != nil {
@@ -66,6 +91,14 @@ func TestLoadWorker(t *testing.T) {
 			}
 			tt.check(t, c)
 		})
+	}
+}
+
+// The default chosen at generation must itself pass validation.
+func TestDefaultWorkerConcurrencyWithinBounds(t *testing.T) {
+	t.Parallel()
+	if config.DefaultWorkerConcurrency < config.MinWorkerConcurrency || config.DefaultWorkerConcurrency > config.MaxWorkerConcurrency {
+		t.Fatalf("DefaultWorkerConcurrency %d outside [%d, %d]", config.DefaultWorkerConcurrency, config.MinWorkerConcurrency, config.MaxWorkerConcurrency)
 	}
 }
 
@@ -81,6 +114,7 @@ func TestLoadAPI(t *testing.T) {
 		{name: "max attempts", env: map[string]string{"MAX_ATTEMPTS": "25"}},
 		{name: "max attempts too high", env: map[string]string{"MAX_ATTEMPTS": "26"}, wantErr: "MAX_ATTEMPTS"},
 		{name: "max attempts zero", env: map[string]string{"MAX_ATTEMPTS": "-1"}, wantErr: "MAX_ATTEMPTS"},
+		{name: "worker settings are ignored", env: map[string]string{"WORKER_CONCURRENCY": "0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,6 +123,9 @@ func TestLoadAPI(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("LoadAPI error = %v, want one mentioning %s", err, tt.wantErr)
+				}
+				if c != (config.API{}) {
+					t.Errorf("LoadAPI returned %+v with its error, want the zero value", c)
 				}
 				return
 			}

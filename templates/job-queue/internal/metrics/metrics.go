@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,17 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Namespace prefixes every metric name.
+// Namespace prefixes every metric name; the Grafana dashboard in deploy/grafana queries them.
 const Namespace = "jobqueue"
-
-// Outcomes of a job attempt, the values of the "outcome" label.
-const (
-	OutcomeSucceeded = "succeeded"
-	OutcomeFailed    = "failed" // will be retried
-	OutcomeDead      = "dead"
-	OutcomeAborted   = "aborted"   // interrupted by shutdown, given back to the queue
-	OutcomeDuplicate = "duplicate" // redelivery of a job that had already finished
-)
 
 // NewRegistry returns a registry with the Go runtime and process collectors.
 func NewRegistry() (*prometheus.Registry, error) {
@@ -90,12 +83,39 @@ func (m *API) Enqueued(jobType string) { m.enqueued.WithLabelValues(jobType).Inc
 
 // Instrument wraps h, counting and timing its requests under the route label.
 func (m *API) Instrument(route string, h http.Handler) http.Handler {
-	labels := prometheus.Labels{"route": route}
-	return promhttp.InstrumentHandlerDuration(m.latency.MustCurryWith(labels),
-		promhttp.InstrumentHandlerCounter(m.requests.MustCurryWith(labels), h))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		method := strings.ToLower(r.Method)
+		m.requests.WithLabelValues(route, method, strconv.Itoa(sw.status)).Inc()
+		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+	})
 }
 
-// Worker holds the metrics of the worker binary.
+// statusWriter records the status code of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if !w.wroteHeader {
+		w.status, w.wroteHeader = status, true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	w.wroteHeader = true
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Worker holds the metrics of the worker binary. It implements worker.Recorder.
 type Worker struct {
 	processed    *prometheus.CounterVec
 	retries      *prometheus.CounterVec
@@ -134,11 +154,11 @@ func NewWorker(reg prometheus.Registerer, inFlight func() int) (*Worker, error) 
 	return m, nil
 }
 
-// Init creates the series of the given job types at zero, so that dashboards and rate() see them
-// before the first job of each type finishes.
-func (m *Worker) Init(jobTypes ...string) {
+// Init creates the series of the given job types and outcomes at zero, so that dashboards and
+// rate() see them before the first job of each type finishes.
+func (m *Worker) Init(jobTypes, outcomes []string) {
 	for _, t := range jobTypes {
-		for _, o := range []string{OutcomeSucceeded, OutcomeFailed, OutcomeDead, OutcomeAborted, OutcomeDuplicate} {
+		for _, o := range outcomes {
 			m.processed.WithLabelValues(t, o)
 		}
 		m.retries.WithLabelValues(t)

@@ -23,8 +23,8 @@ func TestWorkerMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Init("echo")
-	m.Finished("echo", metrics.OutcomeSucceeded, 20*time.Millisecond)
+	m.Init([]string{"echo"}, []string{"succeeded", "failed", "dead", "aborted", "duplicate"})
+	m.Finished("echo", "succeeded", 20*time.Millisecond)
 	m.Retried("echo")
 	m.DeadLettered("echo")
 

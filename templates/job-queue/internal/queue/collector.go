@@ -55,19 +55,28 @@ func (c *DepthCollector) Collect(ch chan<- prometheus.Metric) {
 	if s, err := c.js.Stream(ctx, c.names.Stream); err != nil {
 		c.logger.WarnContext(ctx, "collect queue depth", slog.String("stream", c.names.Stream), slog.Any("error", err))
 	} else {
-		info := s.CachedInfo()
-		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(info.State.Msgs))
+		ch <- gauge(c.depth, float64(s.CachedInfo().State.Msgs))
 	}
 
 	if cons, err := c.js.Consumer(ctx, c.names.Stream, c.names.Consumer); err == nil {
 		info := cons.CachedInfo()
-		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(info.NumPending))
-		ch <- prometheus.MustNewConstMetric(c.ackPending, prometheus.GaugeValue, float64(info.NumAckPending))
+		ch <- gauge(c.pending, float64(info.NumPending))
+		ch <- gauge(c.ackPending, float64(info.NumAckPending))
 	} // no consumer yet means no worker has started: nothing to report
 
 	if s, err := c.js.Stream(ctx, c.names.DeadStream); err != nil {
 		c.logger.WarnContext(ctx, "collect dead-letter depth", slog.String("stream", c.names.DeadStream), slog.Any("error", err))
 	} else {
-		ch <- prometheus.MustNewConstMetric(c.deadDepth, prometheus.GaugeValue, float64(s.CachedInfo().State.Msgs))
+		ch <- gauge(c.deadDepth, float64(s.CachedInfo().State.Msgs))
 	}
+}
+
+// gauge builds a gauge sample of desc. Should that fail, the registry reports the error when it
+// gathers, rather than the process panicking.
+func gauge(desc *prometheus.Desc, v float64) prometheus.Metric {
+	m, err := prometheus.NewConstMetric(desc, prometheus.GaugeValue, v)
+	if err != nil {
+		return prometheus.NewInvalidMetric(desc, err)
+	}
+	return m
 }

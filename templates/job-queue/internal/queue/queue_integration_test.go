@@ -22,6 +22,7 @@ import (
 )
 
 func TestEnsureIsIdempotent(t *testing.T) {
+	t.Parallel()
 	env := queuetest.New(t, os.Getenv)
 	for range 2 {
 		if err := queue.EnsureStreams(t.Context(), env.JS, env.Config); err != nil {
@@ -41,6 +42,7 @@ func TestEnsureIsIdempotent(t *testing.T) {
 }
 
 func TestStore(t *testing.T) {
+	t.Parallel()
 	env := queuetest.New(t, os.Getenv)
 	store, err := queue.OpenStore(t.Context(), env.JS, env.Config.Names)
 	if err != nil {
@@ -81,6 +83,7 @@ func TestStore(t *testing.T) {
 }
 
 func TestPublishDeduplicatesAndDeliversOnce(t *testing.T) {
+	t.Parallel()
 	env := queuetest.New(t, os.Getenv)
 	names := env.Config.Names
 	pub := queue.NewPublisher(env.JS, names)
@@ -134,6 +137,7 @@ func TestPublishDeduplicatesAndDeliversOnce(t *testing.T) {
 }
 
 func TestFetchBatches(t *testing.T) {
+	t.Parallel()
 	env := queuetest.New(t, os.Getenv)
 	names := env.Config.Names
 	cons, err := queue.EnsureConsumer(t.Context(), env.JS, names, 5*time.Second)
@@ -169,6 +173,7 @@ func TestFetchBatches(t *testing.T) {
 }
 
 func TestDeadLetterAndTerm(t *testing.T) {
+	t.Parallel()
 	env := queuetest.New(t, os.Getenv)
 	names := env.Config.Names
 	cons, err := queue.EnsureConsumer(t.Context(), env.JS, names, 5*time.Second)
@@ -213,6 +218,7 @@ func TestDeadLetterAndTerm(t *testing.T) {
 }
 
 func TestDepthCollector(t *testing.T) {
+	t.Parallel()
 	env := queuetest.New(t, os.Getenv)
 	names := env.Config.Names
 	c := queue.NewDepthCollector(env.JS, names, slog.New(slog.DiscardHandler))

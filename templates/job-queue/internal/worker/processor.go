@@ -13,9 +13,33 @@ import (
 
 	"example.com/gopher-template/job-queue/internal/backoff"
 	"example.com/gopher-template/job-queue/internal/jobs"
-	"example.com/gopher-template/job-queue/internal/metrics"
 	"example.com/gopher-template/job-queue/internal/pool"
 )
+
+// Outcomes of a job attempt, as a Recorder receives them.
+const (
+	OutcomeSucceeded = "succeeded"
+	OutcomeFailed    = "failed" // will be retried
+	OutcomeDead      = "dead"
+	OutcomeAborted   = "aborted"   // interrupted by shutdown, given back to the queue
+	OutcomeDuplicate = "duplicate" // redelivery of a job that had already finished
+)
+
+// Outcomes lists every outcome, for a Recorder that creates its series up front.
+func Outcomes() []string {
+	return []string{OutcomeSucceeded, OutcomeFailed, OutcomeDead, OutcomeAborted, OutcomeDuplicate}
+}
+
+// Recorder is told what happens to each attempt. The Prometheus metrics implement it (see
+// package metrics); the processor knows nothing of them.
+type Recorder interface {
+	// Finished records the end of one attempt with its outcome.
+	Finished(jobType, outcome string, took time.Duration)
+	// Retried counts an attempt that will be retried.
+	Retried(jobType string)
+	// DeadLettered counts a job moved to the dead letters.
+	DeadLettered(jobType string)
+}
 
 // defaultSettleTimeout bounds the bookkeeping (status update, dead-lettering) after a handler.
 const defaultSettleTimeout = 10 * time.Second
@@ -37,17 +61,18 @@ type Processor struct {
 	registry *jobs.Registry
 	store    jobs.Store
 	dead     jobs.DeadLetterer
-	metrics  *metrics.Worker
+	recorder Recorder
 	cfg      Config
 	now      func() time.Time
 }
 
-// NewProcessor returns a Processor.
-func NewProcessor(logger *slog.Logger, registry *jobs.Registry, store jobs.Store, dead jobs.DeadLetterer, m *metrics.Worker, cfg Config) *Processor {
+// NewProcessor returns a Processor that runs the handlers in registry, keeps job records in store,
+// buries jobs with dead and tells rec about every attempt.
+func NewProcessor(logger *slog.Logger, registry *jobs.Registry, store jobs.Store, dead jobs.DeadLetterer, rec Recorder, cfg Config) *Processor {
 	if cfg.SettleTimeout <= 0 {
 		cfg.SettleTimeout = defaultSettleTimeout
 	}
-	return &Processor{logger: logger, registry: registry, store: store, dead: dead, metrics: m, cfg: cfg, now: time.Now}
+	return &Processor{logger: logger, registry: registry, store: store, dead: dead, recorder: rec, cfg: cfg, now: time.Now}
 }
 
 // Task returns the pool task that processes d. The pool recovers a panicking handler and reports
@@ -101,7 +126,7 @@ func (a *attempt) run(ctx context.Context) error {
 		// A redelivery after the job finished (e.g. the ack was lost): do not run it again.
 		a.settled = true
 		a.logger.InfoContext(ctx, "skipping job that already finished", slog.String("status", string(rec.Status)))
-		a.p.metrics.Finished(env.Type, metrics.OutcomeDuplicate, a.p.now().Sub(a.started))
+		a.p.recorder.Finished(env.Type, OutcomeDuplicate, a.p.now().Sub(a.started))
 		if err := a.d.Ack(); err != nil {
 			a.logger.WarnContext(ctx, "ack duplicate delivery", slog.Any("error", err))
 		}
@@ -200,7 +225,7 @@ func (a *attempt) succeed(ctx context.Context) {
 		// The status is recorded, so a redelivery will be skipped as a duplicate.
 		a.logger.WarnContext(ctx, "ack failed", slog.Any("error", err))
 	}
-	a.finish(ctx, metrics.OutcomeSucceeded, nil)
+	a.finish(ctx, OutcomeSucceeded, nil)
 }
 
 func (a *attempt) retry(ctx context.Context, cause error) {
@@ -215,8 +240,8 @@ func (a *attempt) retry(ctx context.Context, cause error) {
 		// The queue redelivers after its ack wait anyway.
 		a.logger.WarnContext(ctx, "nak failed", slog.Any("error", err))
 	}
-	a.p.metrics.Retried(a.jobType())
-	a.finish(ctx, metrics.OutcomeFailed, cause, slog.Duration("retry_in", delay))
+	a.p.recorder.Retried(a.jobType())
+	a.finish(ctx, OutcomeFailed, cause, slog.Duration("retry_in", delay))
 }
 
 // giveBack returns a job interrupted by shutdown to the queue for another worker.
@@ -230,7 +255,7 @@ func (a *attempt) giveBack(ctx context.Context, cause error) {
 	if err := a.d.Retry(0); err != nil {
 		a.logger.WarnContext(ctx, "nak failed", slog.Any("error", err))
 	}
-	a.finish(ctx, metrics.OutcomeAborted, cause)
+	a.finish(ctx, OutcomeAborted, cause)
 }
 
 // bury moves the job to the dead-letter stream, then terminates the delivery.
@@ -248,7 +273,7 @@ func (a *attempt) bury(ctx context.Context, cause error) {
 		if err := a.d.Retry(a.p.cfg.Backoff.Delay(a.number)); err != nil {
 			a.logger.WarnContext(ctx, "nak failed", slog.Any("error", err))
 		}
-		a.finish(ctx, metrics.OutcomeFailed, cause)
+		a.finish(ctx, OutcomeFailed, cause)
 		return
 	}
 	if a.env.ID != "" {
@@ -263,13 +288,13 @@ func (a *attempt) bury(ctx context.Context, cause error) {
 	if err := a.d.Term(); err != nil {
 		a.logger.WarnContext(ctx, "term failed", slog.Any("error", err))
 	}
-	a.p.metrics.DeadLettered(a.jobType())
-	a.finish(ctx, metrics.OutcomeDead, cause)
+	a.p.recorder.DeadLettered(a.jobType())
+	a.finish(ctx, OutcomeDead, cause)
 }
 
 func (a *attempt) finish(ctx context.Context, outcome string, cause error, attrs ...slog.Attr) {
 	took := a.p.now().Sub(a.started)
-	a.p.metrics.Finished(a.jobType(), outcome, took)
+	a.p.recorder.Finished(a.jobType(), outcome, took)
 	attrs = append(attrs, slog.String("outcome", outcome), slog.Duration("took", took))
 	level := slog.LevelDebug
 	if cause != nil {

@@ -12,12 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"example.com/gopher-template/job-queue/internal/backoff"
 	"example.com/gopher-template/job-queue/internal/handlers"
 	"example.com/gopher-template/job-queue/internal/jobs"
-	"example.com/gopher-template/job-queue/internal/metrics"
 	"example.com/gopher-template/job-queue/internal/pool"
 	"example.com/gopher-template/job-queue/internal/queue"
 	"example.com/gopher-template/job-queue/internal/queuetest"
@@ -29,7 +26,7 @@ type system struct {
 	env     *queuetest.Env
 	svc     *jobs.Service
 	store   *queue.Store
-	reg     *prometheus.Registry
+	rec     *recorder
 	mu      sync.Mutex
 	runs    map[string]int // executions per job ID, across handlers
 	stopped chan struct{}
@@ -60,7 +57,7 @@ func startSystem(t *testing.T) *system {
 	env := queuetest.New(t, os.Getenv)
 	names := env.Config.Names
 	logger := slog.New(slog.DiscardHandler)
-	s := &system{env: env, runs: make(map[string]int), reg: prometheus.NewRegistry(), stopped: make(chan struct{})}
+	s := &system{env: env, runs: make(map[string]int), rec: newRecorder(), stopped: make(chan struct{})}
 
 	store, err := queue.OpenStore(t.Context(), env.JS, names)
 	if err != nil {
@@ -90,11 +87,7 @@ func startSystem(t *testing.T) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := metrics.NewWorker(s.reg, p.Running)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proc := worker.NewProcessor(logger, registry, store, queue.NewDeadLetterer(env.JS, names), m, worker.Config{
+	proc := worker.NewProcessor(logger, registry, store, queue.NewDeadLetterer(env.JS, names), s.rec, worker.Config{
 		Backoff:   backoff.Policy{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
 		Heartbeat: time.Second,
 	})
@@ -144,6 +137,7 @@ func (s *system) waitStatus(t *testing.T, id string, want jobs.Status) jobs.Reco
 }
 
 func TestIntegration_AllJobsSucceedOnce(t *testing.T) {
+	t.Parallel()
 	s := startSystem(t)
 	const n = 100
 	ids := make([]string, n)
@@ -172,6 +166,7 @@ func TestIntegration_AllJobsSucceedOnce(t *testing.T) {
 }
 
 func TestIntegration_FlakyJobIsDeadLettered(t *testing.T) {
+	t.Parallel()
 	s := startSystem(t)
 	id := s.enqueue(t, jobs.Request{Type: "flaky", Payload: json.RawMessage(`{"fail_times":10}`), MaxAttempts: 3}).Record.ID
 
@@ -200,15 +195,13 @@ func TestIntegration_FlakyJobIsDeadLettered(t *testing.T) {
 	if err != nil || env.ID != id || string(env.Payload) != `{"fail_times":10}` {
 		t.Errorf("dead letter body = %s (%v), want the original job", msg.Data, err)
 	}
-	if got := counterValue(t, s.reg, "jobqueue_job_retries_total", "flaky"); got != 2 {
-		t.Errorf("retries = %v, want 2", got)
-	}
-	if got := counterValue(t, s.reg, "jobqueue_jobs_dead_lettered_total", "flaky"); got != 1 {
-		t.Errorf("dead-lettered = %v, want 1", got)
+	if _, retried, deadLettered := s.rec.counts("", "flaky"); retried != 2 || deadLettered != 1 {
+		t.Errorf("recorded %d retries and %d dead letters, want 2 and 1", retried, deadLettered)
 	}
 }
 
 func TestIntegration_IdempotencyKeyRunsOnce(t *testing.T) {
+	t.Parallel()
 	s := startSystem(t)
 	req := jobs.Request{Type: "echo", IdempotencyKey: "invoice-2024-001"}
 	first := s.enqueue(t, req)
@@ -229,6 +222,7 @@ func TestIntegration_IdempotencyKeyRunsOnce(t *testing.T) {
 }
 
 func TestIntegration_RetryThenSuccess(t *testing.T) {
+	t.Parallel()
 	s := startSystem(t)
 	id := s.enqueue(t, jobs.Request{Type: "flaky", Payload: json.RawMessage(`{"fail_times":2}`), MaxAttempts: 5}).Record.ID
 
@@ -239,28 +233,7 @@ func TestIntegration_RetryThenSuccess(t *testing.T) {
 	if got := s.runsOf(id); got != 3 {
 		t.Errorf("ran %d times, want 3", got)
 	}
-	if got := counterValue(t, s.reg, "jobqueue_job_retries_total", "flaky"); got != 2 {
-		t.Errorf("retries = %v, want 2", got)
+	if _, retried, _ := s.rec.counts("", "flaky"); retried != 2 {
+		t.Errorf("recorded %d retries, want 2", retried)
 	}
-}
-
-func counterValue(t *testing.T, reg *prometheus.Registry, name, jobType string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "type" && l.GetValue() == jobType {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }

@@ -13,22 +13,56 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"example.com/gopher-template/job-queue/internal/backoff"
 	"example.com/gopher-template/job-queue/internal/jobs"
 	"example.com/gopher-template/job-queue/internal/jobs/jobstest"
-	"example.com/gopher-template/job-queue/internal/metrics"
 	"example.com/gopher-template/job-queue/internal/pool"
 	"example.com/gopher-template/job-queue/internal/worker"
 )
 
 var errTransient = errors.New("transient")
 
+// recorder is a worker.Recorder that counts what it is told.
+type recorder struct {
+	mu           sync.Mutex
+	finished     map[string]int // by outcome
+	retried      map[string]int // by job type
+	deadLettered map[string]int // by job type
+}
+
+func newRecorder() *recorder {
+	return &recorder{finished: map[string]int{}, retried: map[string]int{}, deadLettered: map[string]int{}}
+}
+
+func (r *recorder) Finished(_, outcome string, _ time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.finished[outcome]++
+}
+
+func (r *recorder) Retried(jobType string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.retried[jobType]++
+}
+
+func (r *recorder) DeadLettered(jobType string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.deadLettered[jobType]++
+}
+
+// counts returns the attempts finished with outcome, and the retries and dead letters of jobType.
+func (r *recorder) counts(outcome, jobType string) (finished, retried, deadLettered int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.finished[outcome], r.retried[jobType], r.deadLettered[jobType]
+}
+
 type harness struct {
 	store   *jobstest.Store
 	dead    *jobstest.DeadLetterer
-	reg     *prometheus.Registry
+	rec     *recorder
 	pool    *pool.Pool
 	proc    *worker.Processor
 	handled atomic.Int64
@@ -37,16 +71,12 @@ type harness struct {
 // newHarness builds a processor whose "test" handler is h. Backoff draws the maximum delay.
 func newHarness(t *testing.T, h jobs.HandlerFunc, cfg worker.Config) *harness {
 	t.Helper()
-	hs := &harness{store: jobstest.NewStore(), dead: &jobstest.DeadLetterer{}, reg: prometheus.NewRegistry()}
+	hs := &harness{store: jobstest.NewStore(), dead: &jobstest.DeadLetterer{}, rec: newRecorder()}
 	p, err := pool.New(pool.Config{Size: 4, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs.pool = p
-	m, err := metrics.NewWorker(hs.reg, p.Running)
-	if err != nil {
-		t.Fatal(err)
-	}
 	registry := jobs.NewRegistry()
 	if err := registry.Register("test", jobs.HandlerFunc(func(ctx context.Context, j jobs.Job) error {
 		hs.handled.Add(1)
@@ -57,7 +87,7 @@ func newHarness(t *testing.T, h jobs.HandlerFunc, cfg worker.Config) *harness {
 	if cfg.Backoff.Base == 0 {
 		cfg.Backoff = backoff.Policy{Base: time.Second, Max: time.Minute, Int64N: func(n int64) int64 { return n - 1 }}
 	}
-	hs.proc = worker.NewProcessor(slog.New(slog.DiscardHandler), registry, hs.store, hs.dead, m, cfg)
+	hs.proc = worker.NewProcessor(slog.New(slog.DiscardHandler), registry, hs.store, hs.dead, hs.rec, cfg)
 	return hs
 }
 
@@ -108,7 +138,7 @@ func TestProcessor(t *testing.T) {
 			wantSettle:  jobstest.Acked,
 			wantStatus:  jobs.StatusSucceeded,
 			wantRuns:    1,
-			wantOutcome: metrics.OutcomeSucceeded,
+			wantOutcome: worker.OutcomeSucceeded,
 		},
 		{
 			name:        "failure retries with backoff",
@@ -119,7 +149,7 @@ func TestProcessor(t *testing.T) {
 			wantStatus:  jobs.StatusFailed,
 			wantErrText: "transient",
 			wantRuns:    1,
-			wantOutcome: metrics.OutcomeFailed,
+			wantOutcome: worker.OutcomeFailed,
 		},
 		{
 			name:        "last attempt dead-letters",
@@ -130,7 +160,7 @@ func TestProcessor(t *testing.T) {
 			wantErrText: "transient",
 			wantRuns:    1,
 			wantDead:    true,
-			wantOutcome: metrics.OutcomeDead,
+			wantOutcome: worker.OutcomeDead,
 		},
 		{
 			name:        "permanent error dead-letters at once",
@@ -141,7 +171,7 @@ func TestProcessor(t *testing.T) {
 			wantErrText: "bad input",
 			wantRuns:    1,
 			wantDead:    true,
-			wantOutcome: metrics.OutcomeDead,
+			wantOutcome: worker.OutcomeDead,
 		},
 		{
 			name:        "panic fails the attempt",
@@ -152,7 +182,7 @@ func TestProcessor(t *testing.T) {
 			wantStatus:  jobs.StatusFailed,
 			wantErrText: "panic: nil map write",
 			wantRuns:    1,
-			wantOutcome: metrics.OutcomeFailed,
+			wantOutcome: worker.OutcomeFailed,
 		},
 		{
 			name:        "unknown type dead-letters without running",
@@ -162,7 +192,7 @@ func TestProcessor(t *testing.T) {
 			wantStatus:  jobs.StatusDead,
 			wantErrText: "no handler",
 			wantDead:    true,
-			wantOutcome: metrics.OutcomeDead,
+			wantOutcome: worker.OutcomeDead,
 		},
 		{
 			name:        "undecodable message dead-letters",
@@ -171,7 +201,7 @@ func TestProcessor(t *testing.T) {
 			wantSettle:  jobstest.Termed,
 			wantErrText: "decode envelope",
 			wantDead:    true,
-			wantOutcome: metrics.OutcomeDead,
+			wantOutcome: worker.OutcomeDead,
 		},
 		{
 			name:        "redelivery of finished job is skipped",
@@ -180,7 +210,7 @@ func TestProcessor(t *testing.T) {
 			existing:    &jobs.Record{Status: jobs.StatusSucceeded, Attempts: 1},
 			wantSettle:  jobstest.Acked,
 			wantStatus:  jobs.StatusSucceeded,
-			wantOutcome: metrics.OutcomeDuplicate,
+			wantOutcome: worker.OutcomeDuplicate,
 		},
 		{
 			name:        "delivery beyond max attempts dead-letters without running",
@@ -191,7 +221,7 @@ func TestProcessor(t *testing.T) {
 			wantStatus:  jobs.StatusDead,
 			wantErrText: "more than max_attempts",
 			wantDead:    true,
-			wantOutcome: metrics.OutcomeDead,
+			wantOutcome: worker.OutcomeDead,
 		},
 		{
 			name:        "crash before settling counts as an attempt even if the queue lags",
@@ -204,7 +234,7 @@ func TestProcessor(t *testing.T) {
 			wantRuns:    1,
 			wantDead:    true,
 			wantAttempt: 3,
-			wantOutcome: metrics.OutcomeDead,
+			wantOutcome: worker.OutcomeDead,
 		},
 		{
 			name:        "failing to mark running retries without running",
@@ -215,7 +245,7 @@ func TestProcessor(t *testing.T) {
 			wantDelay:   time.Second,
 			wantStatus:  jobs.StatusFailed,
 			wantErrText: "mark running",
-			wantOutcome: metrics.OutcomeFailed,
+			wantOutcome: worker.OutcomeFailed,
 		},
 		{
 			name:        "failing to record success retries",
@@ -227,7 +257,7 @@ func TestProcessor(t *testing.T) {
 			wantStatus:  jobs.StatusFailed,
 			wantErrText: "record success",
 			wantRuns:    1,
-			wantOutcome: metrics.OutcomeFailed,
+			wantOutcome: worker.OutcomeFailed,
 		},
 		{
 			name:        "failing to dead-letter keeps the job",
@@ -238,7 +268,7 @@ func TestProcessor(t *testing.T) {
 			wantDelay:   time.Second,
 			wantStatus:  jobs.StatusRunning,
 			wantRuns:    1,
-			wantOutcome: metrics.OutcomeFailed,
+			wantOutcome: worker.OutcomeFailed,
 		},
 	}
 	for _, tt := range tests {
@@ -300,34 +330,15 @@ func TestProcessor(t *testing.T) {
 					t.Errorf("dead letter = %+v", letters[0])
 				}
 			}
-			if outcomes := processed(t, hs.reg, tt.wantOutcome); outcomes != 1 {
-				t.Errorf("jobs_processed_total{outcome=%q} = %v, want 1", tt.wantOutcome, outcomes)
+			finished, _, deadLettered := hs.rec.counts(tt.wantOutcome, "test")
+			if finished != 1 {
+				t.Errorf("attempts finished with outcome %q = %d, want 1", tt.wantOutcome, finished)
+			}
+			if wantDeadLettered := tt.wantOutcome == worker.OutcomeDead && tt.body == nil; (deadLettered == 1) != wantDeadLettered {
+				t.Errorf("dead letters recorded for type test = %d, want dead-lettered=%v", deadLettered, wantDeadLettered)
 			}
 		})
 	}
-}
-
-// processed sums jobqueue_jobs_processed_total over job types for one outcome.
-func processed(t *testing.T, reg *prometheus.Registry, outcome string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, f := range families {
-		if f.GetName() != "jobqueue_jobs_processed_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "outcome" && l.GetValue() == outcome {
-					sum += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return sum
 }
 
 // raise sets hw to n if n is larger.

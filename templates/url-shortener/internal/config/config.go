@@ -9,13 +9,16 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+
+	"example.com/gopher-template/url-shortener/internal/link"
 )
 
-// Config is the full configuration of the server. Defaults live in the
-// struct tags and nowhere else.
+// Config is the full configuration of the server. Fixed defaults are in the
+// struct tags; the ones derived from defaults.go are in derivedDefaults.
 type Config struct {
 	Listen
 	// AdminAddr serves pprof when set; empty disables the admin listener.
@@ -23,12 +26,15 @@ type Config struct {
 	// BaseURL prefixes short URLs; defaults to http://localhost:<port of HTTPAddr>.
 	BaseURL string `env:"BASE_URL"`
 
-	DatabaseURL    string        `env:"DATABASE_URL, required"`
-	RedisURL       string        `env:"REDIS_URL, required"`
-	RedisKeyPrefix string        `env:"REDIS_KEY_PREFIX, default=shortener:"`
+	Postgres Postgres
+
+	RedisURL string `env:"REDIS_URL, required"`
+	// RedisKeyPrefix defaults to AppName + ":".
+	RedisKeyPrefix string        `env:"REDIS_KEY_PREFIX"`
 	CacheTTL       time.Duration `env:"CACHE_TTL, default=1h"`
 
-	CodeLength     int     `env:"CODE_LENGTH, default={{options.codeLength}}"`
+	// CodeLength defaults to DefaultCodeLength.
+	CodeLength     int     `env:"CODE_LENGTH"`
 	RateLimitRPS   float64 `env:"RATE_LIMIT_RPS, default=5"`
 	RateLimitBurst int     `env:"RATE_LIMIT_BURST, default=10"`
 	// TrustedProxies lists proxy IPs or CIDRs whose X-Forwarded-For header
@@ -43,16 +49,35 @@ type Config struct {
 	MigrateOnStart   bool          `env:"MIGRATE_ON_START, default=true"`
 }
 
+// Postgres is the database connection and its pool.
+type Postgres struct {
+	URL             string        `env:"DATABASE_URL, required"`
+	MaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS, default=20"`
+	MaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS, default=10"`
+	ConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME, default=30m"`
+}
+
 // Migrate is the configuration of the migrate command.
 type Migrate struct {
-	DatabaseURL string     `env:"DATABASE_URL, required"`
-	LogLevel    slog.Level `env:"LOG_LEVEL, default=info"`
+	Postgres Postgres
+	LogLevel slog.Level `env:"LOG_LEVEL, default=info"`
 }
 
 // Listen is the part of Config that the healthcheck command needs too.
 type Listen struct {
-	// HTTPAddr is the public listener address.
-	HTTPAddr string `env:"HTTP_ADDR, default=:{{options.httpPort}}"`
+	// HTTPAddr is the public listener address; it defaults to
+	// ":DefaultHTTPPort".
+	HTTPAddr string `env:"HTTP_ADDR"`
+}
+
+// derivedDefaults are the defaults that struct tags cannot hold because they
+// come from the constants of defaults.go.
+func derivedDefaults() map[string]string {
+	return map[string]string{
+		"HTTP_ADDR":        ":" + strconv.Itoa(DefaultHTTPPort),
+		"CODE_LENGTH":      strconv.Itoa(DefaultCodeLength),
+		"REDIS_KEY_PREFIX": AppName + ":",
+	}
 }
 
 // Load reads and validates the server configuration through getenv.
@@ -80,6 +105,9 @@ func LoadMigrate(ctx context.Context, getenv func(string) string) (Migrate, erro
 	if err := process(ctx, getenv, &cfg); err != nil {
 		return Migrate{}, err
 	}
+	if err := errors.Join(cfg.Postgres.validate()...); err != nil {
+		return Migrate{}, fmt.Errorf("config: %w", err)
+	}
 	return cfg, nil
 }
 
@@ -89,15 +117,19 @@ func LoadListen(ctx context.Context, getenv func(string) string) (Listen, error)
 	if err := process(ctx, getenv, &cfg); err != nil {
 		return Listen{}, err
 	}
+	if err := errors.Join(cfg.validate()...); err != nil {
+		return Listen{}, fmt.Errorf("config: %w", err)
+	}
 	return cfg, nil
 }
 
 func process(ctx context.Context, getenv func(string) string, target any) error {
 	// getenv cannot tell unset from empty; empty counts as unset so defaults apply.
-	lookup := envconfig.LookuperFunc(func(key string) (string, bool) {
+	env := envconfig.LookuperFunc(func(key string) (string, bool) {
 		v := getenv(key)
 		return v, v != ""
 	})
+	lookup := envconfig.MultiLookuper(env, envconfig.MapLookuper(derivedDefaults()))
 	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: target, Lookuper: lookup}); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
@@ -105,10 +137,8 @@ func process(ctx context.Context, getenv func(string) string, target any) error 
 }
 
 func (c Config) validate() error {
-	var errs []error
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-		errs = append(errs, fmt.Errorf("HTTP_ADDR: %w", err))
-	}
+	errs := c.Listen.validate()
+	errs = append(errs, c.Postgres.validate()...)
 	if c.AdminAddr != "" {
 		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
 			errs = append(errs, fmt.Errorf("ADMIN_ADDR: %w", err))
@@ -125,8 +155,8 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP nor a CIDR", p))
 		}
 	}
-	if c.CodeLength < 4 || c.CodeLength > 32 {
-		errs = append(errs, fmt.Errorf("CODE_LENGTH: %d is outside 4..32", c.CodeLength))
+	if c.CodeLength < link.MinCodeLength || c.CodeLength > link.MaxCodeLength {
+		errs = append(errs, fmt.Errorf("CODE_LENGTH: %d is outside %d..%d", c.CodeLength, link.MinCodeLength, link.MaxCodeLength))
 	}
 	if c.RateLimitRPS <= 0 {
 		errs = append(errs, errors.New("RATE_LIMIT_RPS: must be positive"))
@@ -134,17 +164,33 @@ func (c Config) validate() error {
 	if c.RateLimitBurst < 1 {
 		errs = append(errs, errors.New("RATE_LIMIT_BURST: must be at least 1"))
 	}
-	for _, d := range []struct {
-		name  string
-		value time.Duration
-	}{
-		{"CACHE_TTL", c.CacheTTL},
-		{"SHUTDOWN_TIMEOUT", c.ShutdownTimeout},
-		{"HIT_FLUSH_INTERVAL", c.HitFlushInterval},
-	} {
-		if d.value <= 0 {
-			errs = append(errs, fmt.Errorf("%s: must be positive", d.name))
-		}
-	}
+	errs = append(errs, positive("CACHE_TTL", c.CacheTTL), positive("SHUTDOWN_TIMEOUT", c.ShutdownTimeout),
+		positive("HIT_FLUSH_INTERVAL", c.HitFlushInterval))
 	return errors.Join(errs...)
+}
+
+func (l Listen) validate() []error {
+	if _, _, err := net.SplitHostPort(l.HTTPAddr); err != nil {
+		return []error{fmt.Errorf("HTTP_ADDR: %w", err)}
+	}
+	return nil
+}
+
+func (p Postgres) validate() []error {
+	var errs []error
+	if p.MaxOpenConns < 1 {
+		errs = append(errs, errors.New("DB_MAX_OPEN_CONNS: must be at least 1"))
+	}
+	if p.MaxIdleConns < 0 || p.MaxIdleConns > p.MaxOpenConns {
+		errs = append(errs, fmt.Errorf("DB_MAX_IDLE_CONNS: %d is outside 0..DB_MAX_OPEN_CONNS (%d)", p.MaxIdleConns, p.MaxOpenConns))
+	}
+	return append(errs, positive("DB_CONN_MAX_LIFETIME", p.ConnMaxLifetime))
+}
+
+// positive returns an error naming the variable when d is not positive.
+func positive(name string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%s: must be positive", name)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +22,14 @@ func required() map[string]string {
 }
 
 func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.Load(t.Context(), env(required()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.HTTPAddr != ":{{options.httpPort}}" || cfg.CodeLength != {{options.codeLength}} {
-		t.Fatalf("defaults not applied: %+v", cfg)
+	if cfg.HTTPAddr != ":"+strconv.Itoa(config.DefaultHTTPPort) || cfg.CodeLength != config.DefaultCodeLength ||
+		cfg.RedisKeyPrefix != config.AppName+":" {
+		t.Fatalf("generated defaults not applied: %+v", cfg)
 	}
 	if !strings.HasPrefix(cfg.BaseURL, "http://localhost:") || !strings.HasSuffix(cfg.HTTPAddr, cfg.BaseURL[len("http://localhost"):]) {
 		t.Errorf("BaseURL %q does not follow HTTPAddr %q", cfg.BaseURL, cfg.HTTPAddr)
@@ -36,8 +39,11 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if !cfg.MigrateOnStart || cfg.LogLevel != slog.LevelInfo || cfg.CacheTTL != time.Hour ||
 		cfg.HitFlushInterval != time.Second || cfg.ShutdownTimeout != 15*time.Second ||
-		cfg.RateLimitRPS != 5 || cfg.RateLimitBurst != 10 || cfg.RedisKeyPrefix != "shortener:" {
+		cfg.RateLimitRPS != 5 || cfg.RateLimitBurst != 10 {
 		t.Errorf("unexpected defaults: %+v", cfg)
+	}
+	if p := cfg.Postgres; p.URL != "postgres://localhost/db" || p.MaxOpenConns != 20 || p.MaxIdleConns != 10 || p.ConnMaxLifetime != 30*time.Minute {
+		t.Errorf("unexpected pool defaults: %+v", p)
 	}
 
 	listen, err := config.LoadListen(t.Context(), env(nil))
@@ -50,6 +56,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadOverrides(t *testing.T) {
+	t.Parallel()
 	m := required()
 	m["HTTP_ADDR"] = "127.0.0.1:9000"
 	m["BASE_URL"] = "https://sho.rt"
@@ -57,12 +64,17 @@ func TestLoadOverrides(t *testing.T) {
 	m["MIGRATE_ON_START"] = "false"
 	m["TRUSTED_PROXIES"] = "10.0.0.0/8,192.168.1.1"
 	m["CACHE_TTL"] = "5m"
+	m["CODE_LENGTH"] = "16"
+	m["REDIS_KEY_PREFIX"] = "links:"
+	m["DB_MAX_OPEN_CONNS"] = "4"
+	m["DB_MAX_IDLE_CONNS"] = "0"
 	cfg, err := config.Load(t.Context(), env(m))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.HTTPAddr != "127.0.0.1:9000" || cfg.BaseURL != "https://sho.rt" || cfg.LogLevel != slog.LevelDebug ||
-		cfg.MigrateOnStart || len(cfg.TrustedProxies) != 2 || cfg.CacheTTL != 5*time.Minute {
+		cfg.MigrateOnStart || len(cfg.TrustedProxies) != 2 || cfg.CacheTTL != 5*time.Minute || cfg.CodeLength != 16 ||
+		cfg.RedisKeyPrefix != "links:" || cfg.Postgres.MaxOpenConns != 4 || cfg.Postgres.MaxIdleConns != 0 {
 		t.Errorf("overrides not applied: %+v", cfg)
 	}
 
@@ -73,6 +85,7 @@ func TestLoadOverrides(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		set     map[string]string
@@ -83,7 +96,11 @@ func TestLoadErrors(t *testing.T) {
 		{name: "missing redis", unset: "REDIS_URL", wantErr: "REDIS_URL"},
 		{name: "bad duration", set: map[string]string{"CACHE_TTL": "soon"}, wantErr: "CacheTTL"},
 		{name: "zero duration", set: map[string]string{"HIT_FLUSH_INTERVAL": "0s"}, wantErr: "HIT_FLUSH_INTERVAL"},
-		{name: "short code", set: map[string]string{"CODE_LENGTH": "2"}, wantErr: "CODE_LENGTH"},
+		{name: "short code", set: map[string]string{"CODE_LENGTH": "4"}, wantErr: "CODE_LENGTH"},
+		{name: "long code", set: map[string]string{"CODE_LENGTH": "17"}, wantErr: "CODE_LENGTH"},
+		{name: "no connections", set: map[string]string{"DB_MAX_OPEN_CONNS": "0"}, wantErr: "DB_MAX_OPEN_CONNS"},
+		{name: "more idle than open", set: map[string]string{"DB_MAX_OPEN_CONNS": "2", "DB_MAX_IDLE_CONNS": "3"}, wantErr: "DB_MAX_IDLE_CONNS"},
+		{name: "zero lifetime", set: map[string]string{"DB_CONN_MAX_LIFETIME": "0s"}, wantErr: "DB_CONN_MAX_LIFETIME"},
 		{name: "bad level", set: map[string]string{"LOG_LEVEL": "loud"}, wantErr: "LogLevel"},
 		{name: "bad base url", set: map[string]string{"BASE_URL": "sho.rt"}, wantErr: "BASE_URL"},
 		{name: "bad addr", set: map[string]string{"HTTP_ADDR": "no-port"}, wantErr: "HTTP_ADDR"},
@@ -94,25 +111,40 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			m := required()
 			delete(m, tt.unset)
 			for k, v := range tt.set {
 				m[k] = v
 			}
-			_, err := config.Load(t.Context(), env(m))
+			cfg, err := config.Load(t.Context(), env(m))
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Load() error = %v, want mention of %s", err, tt.wantErr)
+			}
+			if cfg.HTTPAddr != "" || cfg.Postgres.URL != "" {
+				t.Errorf("Load() returned %+v with its error, want the zero Config", cfg)
 			}
 		})
 	}
 }
 
 func TestLoadMigrate(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.LoadMigrate(t.Context(), env(map[string]string{"DATABASE_URL": "postgres://x/y"}))
-	if err != nil || cfg.DatabaseURL != "postgres://x/y" {
+	if err != nil || cfg.Postgres.URL != "postgres://x/y" || cfg.Postgres.MaxOpenConns != 20 {
 		t.Fatalf("LoadMigrate() = %+v, %v", cfg, err)
 	}
 	if _, err := config.LoadMigrate(t.Context(), env(nil)); err == nil {
 		t.Fatal("LoadMigrate() without DATABASE_URL succeeded")
+	}
+	if _, err := config.LoadMigrate(t.Context(), env(map[string]string{"DATABASE_URL": "postgres://x/y", "DB_MAX_OPEN_CONNS": "-1"})); err == nil {
+		t.Fatal("LoadMigrate() accepted DB_MAX_OPEN_CONNS=-1")
+	}
+}
+
+func TestLoadListen(t *testing.T) {
+	t.Parallel()
+	if _, err := config.LoadListen(t.Context(), env(map[string]string{"HTTP_ADDR": "nope"})); err == nil || !strings.Contains(err.Error(), "HTTP_ADDR") {
+		t.Fatalf("LoadListen() error = %v, want mention of HTTP_ADDR", err)
 	}
 }

@@ -7,6 +7,7 @@ package hits
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -18,11 +19,31 @@ type Store interface {
 	AddHits(ctx context.Context, hits map[string]int64) error
 }
 
+// Recorder is told about every flush, for metrics.
+type Recorder interface {
+	// HitsFlushed records a flush of hits (their total); err is the store's
+	// error, nil when they were stored.
+	HitsFlushed(hits int64, err error)
+}
+
+type nopRecorder struct{}
+
+func (nopRecorder) HitsFlushed(int64, error) {}
+
+// Options tune a Batcher.
+type Options struct {
+	// Interval between flushes by Run; must be positive.
+	Interval time.Duration
+	// Recorder is told about every flush; nothing records them when nil.
+	Recorder Recorder
+}
+
 // Batcher aggregates hits per code and flushes them to a Store. It
 // implements link.HitCounter.
 type Batcher struct {
 	logger   *slog.Logger
 	store    Store
+	recorder Recorder
 	interval time.Duration
 
 	// flushMu serialises flushes, so inflight belongs to one flush at a time.
@@ -33,15 +54,23 @@ type Batcher struct {
 	inflight map[string]int64 // being written by the current flush
 }
 
-// NewBatcher returns a Batcher that flushes to store every interval once Run
-// is called.
-func NewBatcher(logger *slog.Logger, store Store, interval time.Duration) *Batcher {
-	return &Batcher{
+// NewBatcher returns a Batcher that flushes to store every opts.Interval once
+// Run is called.
+func NewBatcher(logger *slog.Logger, store Store, opts Options) (*Batcher, error) {
+	if opts.Interval <= 0 {
+		return nil, errors.New("hits: flush interval must be positive")
+	}
+	b := &Batcher{
 		logger:   logger,
 		store:    store,
-		interval: interval,
+		recorder: opts.Recorder,
+		interval: opts.Interval,
 		pending:  make(map[string]int64),
 	}
+	if b.recorder == nil {
+		b.recorder = nopRecorder{}
+	}
+	return b, nil
 }
 
 // Incr records one hit for code.
@@ -90,6 +119,11 @@ func (b *Batcher) Flush(ctx context.Context) error {
 	b.mu.Unlock()
 
 	err := b.store.AddHits(ctx, batch)
+	var total int64
+	for _, n := range batch {
+		total += n
+	}
+	b.recorder.HitsFlushed(total, err)
 
 	b.mu.Lock()
 	defer b.mu.Unlock()

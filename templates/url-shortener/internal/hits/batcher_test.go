@@ -36,6 +36,47 @@ func (s *fakeStore) AddHits(_ context.Context, h map[string]int64) error {
 	return nil
 }
 
+// fakeRecorder remembers the flushes it is told about.
+type fakeRecorder struct {
+	mu       sync.Mutex
+	stored   int64
+	failures int
+}
+
+func (r *fakeRecorder) HitsFlushed(hits int64, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.failures++
+		return
+	}
+	r.stored += hits
+}
+
+func (r *fakeRecorder) snapshot() (stored int64, failures int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stored, r.failures
+}
+
+func newBatcher(t *testing.T, store hits.Store, rec hits.Recorder, interval time.Duration) *hits.Batcher {
+	t.Helper()
+	b, err := hits.NewBatcher(slog.New(slog.DiscardHandler), store, hits.Options{Interval: interval, Recorder: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestNewBatcherRejectsNonPositiveInterval(t *testing.T) {
+	t.Parallel()
+	for _, d := range []time.Duration{0, -time.Second} {
+		if _, err := hits.NewBatcher(slog.New(slog.DiscardHandler), &fakeStore{}, hits.Options{Interval: d}); err == nil {
+			t.Errorf("NewBatcher(Interval: %v) succeeded", d)
+		}
+	}
+}
+
 func (s *fakeStore) snapshot() (map[string]int64, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -43,9 +84,10 @@ func (s *fakeStore) snapshot() (map[string]int64, int) {
 }
 
 func TestBatcherFlushesPeriodically(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		store := &fakeStore{}
-		b := hits.NewBatcher(slog.New(slog.DiscardHandler), store, time.Second)
+		b := newBatcher(t, store, nil, time.Second)
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
 		go func() {
@@ -90,8 +132,10 @@ func TestBatcherFlushesPeriodically(t *testing.T) {
 }
 
 func TestBatcherKeepsHitsWhenStoreFails(t *testing.T) {
+	t.Parallel()
 	store := &fakeStore{err: errors.New("db down")}
-	b := hits.NewBatcher(slog.New(slog.DiscardHandler), store, time.Hour)
+	rec := &fakeRecorder{}
+	b := newBatcher(t, store, rec, time.Hour)
 	b.Incr("a")
 	b.Incr("a")
 
@@ -115,11 +159,15 @@ func TestBatcherKeepsHitsWhenStoreFails(t *testing.T) {
 	if got := b.Pending("a"); got != 0 {
 		t.Errorf("Pending(a) = %d, want 0", got)
 	}
+	if stored, failures := rec.snapshot(); stored != 3 || failures != 1 {
+		t.Errorf("recorded %d stored hits and %d failed flushes, want 3 and 1", stored, failures)
+	}
 }
 
 func TestBatcherConcurrentIncr(t *testing.T) {
+	t.Parallel()
 	store := &fakeStore{}
-	b := hits.NewBatcher(slog.New(slog.DiscardHandler), store, time.Hour)
+	b := newBatcher(t, store, nil, time.Hour)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {

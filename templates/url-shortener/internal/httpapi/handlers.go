@@ -1,15 +1,12 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,10 +14,7 @@ import (
 	"example.com/gopher-template/url-shortener/internal/link"
 )
 
-const (
-	maxBodyBytes = 16 << 10
-	readyTimeout = 2 * time.Second
-)
+const maxBodyBytes = 16 << 10
 
 type createRequest struct {
 	URL       string     `json:"url"`
@@ -89,58 +83,11 @@ func (s *server) deleteLink(c *gin.Context) {
 
 func (s *server) redirect(c *gin.Context) {
 	l, err := s.links.Resolve(c.Request.Context(), c.Param("code"))
-	switch {
-	case err == nil:
-		s.metrics.Redirect("found")
-		c.Redirect(http.StatusFound, l.URL)
-	case errors.Is(err, link.ErrNotFound):
-		s.metrics.Redirect("not_found")
+	if err != nil {
 		s.writeServiceError(c, err)
-	case errors.Is(err, link.ErrExpired):
-		s.metrics.Redirect("expired")
-		s.writeServiceError(c, err)
-	default:
-		s.metrics.Redirect("error")
-		s.writeServiceError(c, err)
+		return
 	}
-}
-
-// healthz reports that the process is alive; it checks no dependency.
-func (s *server) healthz(c *gin.Context) {
-	writeJSON(c, http.StatusOK, gin.H{"status": "ok"})
-}
-
-type readyResponse struct {
-	Status string            `json:"status"`
-	Checks map[string]string `json:"checks"`
-}
-
-// readyz runs every dependency check concurrently and answers 200 only if all
-// pass. Failure details are logged, not returned.
-func (s *server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
-	defer cancel()
-
-	errs := make([]error, len(s.checks))
-	var wg sync.WaitGroup
-	for i, check := range s.checks {
-		wg.Go(func() { errs[i] = check.Check(ctx) })
-	}
-	wg.Wait()
-
-	resp := readyResponse{Status: "ok", Checks: make(map[string]string, len(s.checks))}
-	status := http.StatusOK
-	for i, check := range s.checks {
-		if errs[i] != nil {
-			s.logger.WarnContext(ctx, "readiness check failed", slog.String("check", check.Name), slog.Any("error", errs[i]))
-			resp.Checks[check.Name] = "down"
-			resp.Status = "unavailable"
-			status = http.StatusServiceUnavailable
-			continue
-		}
-		resp.Checks[check.Name] = "ok"
-	}
-	writeJSON(c, status, resp)
+	c.Redirect(http.StatusFound, l.URL)
 }
 
 // decodeJSON reads one JSON object of at most maxBodyBytes into v,

@@ -2,96 +2,39 @@ package httpapi
 
 import (
 	"crypto/subtle"
-	"errors"
 	"log/slog"
 	"math"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
-	"example.com/gopher-template/url-shortener/internal/logging"
+	"example.com/gopher-template/plumbing/logging"
 )
 
-const requestIDHeader = "X-Request-ID"
-
-// requestID takes the caller's X-Request-ID when it looks sane, or makes one,
-// echoes it in the response and stores it in the request context so every
-// log line of the request carries it.
-func (s *server) requestID(c *gin.Context) {
-	id := c.GetHeader(requestIDHeader)
-	if !validRequestID(id) {
-		id = uuid.NewString()
-	}
-	c.Header(requestIDHeader, id)
-	c.Request = c.Request.WithContext(logging.WithRequestID(c.Request.Context(), id))
-	c.Next()
-}
-
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 128 {
-		return false
-	}
-	for _, r := range id {
-		if r <= ' ' || r > '~' {
-			return false
-		}
-	}
-	return true
-}
-
-// observe records metrics and an access log line for every request.
+// observe records every request in the per-route metrics and adds its route
+// and client IP to the access-log line that logging.Middleware writes.
 func (s *server) observe(c *gin.Context) {
 	start := time.Now()
-	c.Next()
-	elapsed := time.Since(start)
-
 	route := c.FullPath()
 	if route == "" {
 		route = "unmatched"
 	}
-	status := c.Writer.Status()
-	s.metrics.ObserveRequest(route, c.Request.Method, status, elapsed)
+	logging.AddAccessAttrs(c.Request.Context(), slog.String("route", route), slog.String("client_ip", c.ClientIP()))
 
-	level := slog.LevelInfo
-	switch {
-	case status >= http.StatusInternalServerError:
-		level = slog.LevelError
-	case route == "/healthz" || route == "/readyz" || route == "/metrics":
-		level = slog.LevelDebug
-	}
-	s.logger.LogAttrs(c.Request.Context(), level, "http request",
-		slog.String("method", c.Request.Method),
-		slog.String("route", route),
-		slog.String("path", c.Request.URL.Path),
-		slog.Int("status", status),
-		slog.Duration("duration", elapsed),
-		slog.String("client_ip", c.ClientIP()),
-	)
-}
-
-// recoverPanic turns a panic in a handler into a logged 500 response.
-func (s *server) recoverPanic(c *gin.Context) {
+	returned := false
 	defer func() {
-		rec := recover()
-		if rec == nil {
-			return
+		status := c.Writer.Status()
+		if !returned {
+			// A handler panicked: logging.Middleware recovers and answers 500.
+			status = http.StatusInternalServerError
 		}
-		if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
-			panic(rec)
-		}
-		s.logger.ErrorContext(c.Request.Context(), "panic in handler",
-			slog.Any("panic", rec), slog.String("stack", string(debug.Stack())))
-		if !c.Writer.Written() {
-			writeError(c, http.StatusInternalServerError, "internal error")
-		}
-		c.Abort()
+		s.metrics.ObserveRequest(route, c.Request.Method, status, time.Since(start))
 	}()
 	c.Next()
+	returned = true
 }
 
 // requireToken enforces "Authorization: Bearer <API_TOKEN>" when a token is

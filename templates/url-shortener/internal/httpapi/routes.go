@@ -1,13 +1,17 @@
 package httpapi
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
+
+	"example.com/gopher-template/plumbing/health"
 )
 
 // addRoutes lists every route the service serves.
-func addRoutes(r *gin.Engine, s *server) {
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
+func addRoutes(r *gin.Engine, s *server, readyz http.Handler) {
+	r.GET("/healthz", gin.WrapH(health.Healthz()))
+	r.GET("/readyz", gin.WrapH(readyz))
 	r.GET("/metrics", gin.WrapH(s.metrics.Handler()))
 
 	api := r.Group("/api/v1", s.requireToken)

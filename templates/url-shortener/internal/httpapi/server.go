@@ -3,7 +3,7 @@
 package httpapi
 
 import (
-	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -11,7 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"example.com/gopher-template/url-shortener/internal/config"
+	"example.com/gopher-template/plumbing/health"
+	"example.com/gopher-template/plumbing/logging"
 	"example.com/gopher-template/url-shortener/internal/link"
 	"example.com/gopher-template/url-shortener/internal/metrics"
 	"example.com/gopher-template/url-shortener/internal/ratelimit"
@@ -23,10 +24,18 @@ const (
 	rateLimitIdleTTL    = 10 * time.Minute
 )
 
-// Check is a named readiness probe of a dependency.
-type Check struct {
-	Name  string
-	Check func(context.Context) error
+// Options are the settings of the HTTP interface.
+type Options struct {
+	// BaseURL prefixes the short URLs in responses, e.g. https://sho.rt.
+	BaseURL string
+	// APIToken, when not empty, is required as a bearer token on /api/v1.
+	APIToken string
+	// TrustedProxies lists the proxy IPs or CIDRs whose X-Forwarded-For
+	// header is believed when finding the client IP; none when empty.
+	TrustedProxies []string
+	// RateLimitRPS and RateLimitBurst limit link creations per client IP.
+	RateLimitRPS   float64
+	RateLimitBurst int
 }
 
 // server holds what the handlers need.
@@ -35,34 +44,31 @@ type server struct {
 	links    *link.Service
 	metrics  *metrics.Metrics
 	limiter  *ratelimit.Limiter
-	checks   []Check
 	baseURL  string
 	apiToken string
 }
 
-// NewServer returns the service's HTTP handler. cfg must have been validated
-// by config.Load.
-func NewServer(logger *slog.Logger, cfg config.Config, links *link.Service, m *metrics.Metrics, checks ...Check) http.Handler {
+// NewServer returns the service's HTTP handler: the Gin engine wrapped in
+// logging.Middleware, which gives every request an ID, recovers panics and
+// writes the access log. /readyz runs checks.
+func NewServer(logger *slog.Logger, opts Options, links *link.Service, m *metrics.Metrics, checks ...health.Check) (http.Handler, error) {
 	s := &server{
 		logger:   logger,
 		links:    links,
 		metrics:  m,
-		limiter:  ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst, rateLimitMaxClients, rateLimitIdleTTL),
-		checks:   checks,
-		baseURL:  strings.TrimRight(cfg.BaseURL, "/"),
-		apiToken: cfg.APIToken,
+		limiter:  ratelimit.New(opts.RateLimitRPS, opts.RateLimitBurst, rateLimitMaxClients, rateLimitIdleTTL),
+		baseURL:  strings.TrimRight(opts.BaseURL, "/"),
+		apiToken: opts.APIToken,
 	}
 
-	// Gin's mode is process-wide; release mode drops its debug output.
-	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	// Only believe X-Forwarded-For from configured proxies; by default the
 	// client IP is the peer address.
-	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
-		panic("httpapi: TRUSTED_PROXIES not validated: " + err.Error())
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("httpapi: trusted proxies: %w", err)
 	}
-	r.Use(s.requestID, s.observe, s.recoverPanic)
+	r.Use(s.observe)
 	r.NoRoute(func(c *gin.Context) { writeError(c, http.StatusNotFound, "not found") })
-	addRoutes(r, s)
-	return r
+	addRoutes(r, s, health.Readyz(logger, checks...))
+	return logging.Middleware(logger)(r), nil
 }

@@ -5,6 +5,12 @@ import (
 	"fmt"
 )
 
+// Bounds of the length of generated codes (Options.CodeLength).
+const (
+	MinCodeLength = 5
+	MaxCodeLength = 16
+)
+
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // maxUnbiasedByte is the largest multiple of len(base62) that fits in a byte.

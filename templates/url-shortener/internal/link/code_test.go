@@ -10,6 +10,7 @@ import (
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 func TestGenerateCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		length  int
 		wantErr bool
@@ -41,6 +42,7 @@ func TestGenerateCode(t *testing.T) {
 }
 
 func TestGenerateCodeDistribution(t *testing.T) {
+	t.Parallel()
 	const n = 2000
 	seen := make(map[string]bool, n)
 	symbols := make(map[rune]int)

@@ -1,6 +1,7 @@
-// Package link is the domain of the shortener: the Link type, the rules for
-// creating and resolving links, and the ports (Repository, Cache, HitCounter)
-// that adapters implement. It knows nothing about HTTP, SQL or Redis.
+// Package link is the domain of the service: the Link type, the rules for
+// creating and resolving links, and the ports (Repository, Cache, HitCounter,
+// Recorder) that adapters implement. It knows nothing about HTTP, SQL, Redis
+// or Prometheus.
 package link
 
 import (
@@ -88,3 +89,31 @@ type HitCounter interface {
 	// Pending returns hits recorded for code but not yet stored.
 	Pending(code string) int64
 }
+
+// Results passed to a Recorder.
+const (
+	CacheHit   = "hit"
+	CacheMiss  = "miss"
+	CacheError = "error"
+
+	ResolveFound    = "found"
+	ResolveNotFound = "not_found"
+	ResolveExpired  = "expired"
+	ResolveError    = "error"
+)
+
+// Recorder is told what the Service observes, for metrics. Its methods are
+// called on the redirect path: they must be fast and safe for concurrent use.
+type Recorder interface {
+	// CacheLookup records the result of a cache read: CacheHit, CacheMiss or
+	// CacheError.
+	CacheLookup(result string)
+	// Resolved records the result of Resolve: ResolveFound, ResolveNotFound,
+	// ResolveExpired or ResolveError.
+	Resolved(result string)
+}
+
+type nopRecorder struct{}
+
+func (nopRecorder) CacheLookup(string) {}
+func (nopRecorder) Resolved(string)    {}

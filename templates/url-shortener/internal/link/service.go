@@ -21,8 +21,12 @@ const maxCodeAttempts = 5
 
 // Options tune a Service.
 type Options struct {
-	// CodeLength is the length of generated codes.
+	// CodeLength is the length of generated codes, MinCodeLength to
+	// MaxCodeLength.
 	CodeLength int
+	// Recorder is told about cache lookups and resolutions; nothing records
+	// them when nil.
+	Recorder Recorder
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 	// NewCode generates a candidate code; GenerateCode(CodeLength) when nil.
@@ -31,32 +35,41 @@ type Options struct {
 
 // Service holds the business rules for links.
 type Service struct {
-	logger  *slog.Logger
-	repo    Repository
-	cache   Cache
-	hits    HitCounter
-	now     func() time.Time
-	newCode func() (string, error)
+	logger   *slog.Logger
+	repo     Repository
+	cache    Cache
+	hits     HitCounter
+	recorder Recorder
+	now      func() time.Time
+	newCode  func() (string, error)
 }
 
-// NewService returns a Service backed by the given ports.
-func NewService(logger *slog.Logger, repo Repository, cache Cache, hits HitCounter, opts Options) *Service {
+// NewService returns a Service backed by the given ports. It fails when
+// opts.CodeLength is out of bounds.
+func NewService(logger *slog.Logger, repo Repository, cache Cache, hits HitCounter, opts Options) (*Service, error) {
 	s := &Service{
-		logger:  logger,
-		repo:    repo,
-		cache:   cache,
-		hits:    hits,
-		now:     opts.Now,
-		newCode: opts.NewCode,
+		logger:   logger,
+		repo:     repo,
+		cache:    cache,
+		hits:     hits,
+		recorder: opts.Recorder,
+		now:      opts.Now,
+		newCode:  opts.NewCode,
+	}
+	if s.recorder == nil {
+		s.recorder = nopRecorder{}
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.newCode == nil {
 		length := opts.CodeLength
+		if length < MinCodeLength || length > MaxCodeLength {
+			return nil, fmt.Errorf("link: code length %d is outside %d..%d", length, MinCodeLength, MaxCodeLength)
+		}
 		s.newCode = func() (string, error) { return GenerateCode(length) }
 	}
-	return s
+	return s, nil
 }
 
 // CreateParams describe a link to create.
@@ -123,12 +136,33 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (Link, error) {
 // and ignored so redirects keep working without the cache. It returns
 // ErrNotFound or ErrExpired when the link cannot be followed.
 func (s *Service) Resolve(ctx context.Context, code string) (Link, error) {
+	l, err := s.resolve(ctx, code)
+	switch {
+	case err == nil:
+		s.recorder.Resolved(ResolveFound)
+	case errors.Is(err, ErrNotFound):
+		s.recorder.Resolved(ResolveNotFound)
+	case errors.Is(err, ErrExpired):
+		s.recorder.Resolved(ResolveExpired)
+	default:
+		s.recorder.Resolved(ResolveError)
+	}
+	return l, err
+}
+
+func (s *Service) resolve(ctx context.Context, code string) (Link, error) {
 	if !plausibleCode(code) {
 		return Link{}, fmt.Errorf("resolve %q: %w", code, ErrNotFound)
 	}
 	l, found, err := s.cache.Get(ctx, code)
-	if err != nil {
+	switch {
+	case err != nil:
+		s.recorder.CacheLookup(CacheError)
 		s.logger.WarnContext(ctx, "cache get failed", slog.String("code", code), slog.Any("error", err))
+	case found:
+		s.recorder.CacheLookup(CacheHit)
+	default:
+		s.recorder.CacheLookup(CacheMiss)
 	}
 	if !found {
 		l, err = s.repo.Get(ctx, code)

@@ -14,32 +14,59 @@ import (
 var errBoom = errors.New("boom")
 
 type fixture struct {
-	svc   *link.Service
-	repo  *linktest.Repository
-	cache *linktest.Cache
-	hits  *linktest.Hits
-	now   time.Time
+	svc      *link.Service
+	repo     *linktest.Repository
+	cache    *linktest.Cache
+	hits     *linktest.Hits
+	recorder *linktest.Recorder
+	now      time.Time
 }
 
 func newFixture(t *testing.T, opts link.Options) *fixture {
 	t.Helper()
 	f := &fixture{
-		repo:  linktest.NewRepository(),
-		cache: linktest.NewCache(),
-		hits:  linktest.NewHits(),
-		now:   time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC),
+		repo:     linktest.NewRepository(),
+		cache:    linktest.NewCache(),
+		hits:     linktest.NewHits(),
+		recorder: linktest.NewRecorder(),
+		now:      time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC),
 	}
 	if opts.CodeLength == 0 {
 		opts.CodeLength = 8
 	}
 	opts.Now = func() time.Time { return f.now }
-	f.svc = link.NewService(slog.New(slog.DiscardHandler), f.repo, f.cache, f.hits, opts)
+	opts.Recorder = f.recorder
+	svc, err := link.NewService(slog.New(slog.DiscardHandler), f.repo, f.cache, f.hits, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
 	return f
+}
+
+func TestNewServiceCodeLength(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		length int
+		ok     bool
+	}{
+		{length: link.MinCodeLength - 1},
+		{length: link.MinCodeLength, ok: true},
+		{length: link.MaxCodeLength, ok: true},
+		{length: link.MaxCodeLength + 1},
+	} {
+		_, err := link.NewService(slog.New(slog.DiscardHandler), linktest.NewRepository(), linktest.NewCache(), linktest.NewHits(),
+			link.Options{CodeLength: tt.length})
+		if (err == nil) != tt.ok {
+			t.Errorf("NewService(CodeLength: %d) error = %v, want ok = %v", tt.length, err, tt.ok)
+		}
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
 
 func TestServiceCreate(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
 		name     string
@@ -62,6 +89,7 @@ func TestServiceCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, link.Options{})
 			f.now = now
 			for _, code := range tt.existing {
@@ -94,6 +122,7 @@ func TestServiceCreate(t *testing.T) {
 }
 
 func TestServiceCreateRetriesCollisions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		seed     []string
@@ -108,6 +137,7 @@ func TestServiceCreateRetriesCollisions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			next := 0
 			f := newFixture(t, link.Options{NewCode: func() (string, error) {
 				code := tt.codes[min(next, len(tt.codes)-1)]
@@ -140,6 +170,7 @@ func TestServiceCreateRetriesCollisions(t *testing.T) {
 }
 
 func TestServiceCreateCodeGeneratorError(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, link.Options{NewCode: func() (string, error) { return "", errBoom }})
 	if _, err := f.svc.Create(t.Context(), link.CreateParams{URL: "https://example.org"}); !errors.Is(err, errBoom) {
 		t.Fatalf("Create() error = %v, want %v", err, errBoom)
@@ -147,6 +178,7 @@ func TestServiceCreateCodeGeneratorError(t *testing.T) {
 }
 
 func TestServiceResolve(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		expiresIn  time.Duration // 0: never expires
@@ -157,20 +189,24 @@ func TestServiceResolve(t *testing.T) {
 		code       string // looked-up code; the created one when empty
 		wantErr    error
 		wantHits   int64
-		wantCached bool // entry in the cache after Resolve
+		wantCached bool   // entry in the cache after Resolve
+		wantLookup string // recorded cache lookup result; none when empty
+		wantResult string // recorded Resolve result
 	}{
-		{name: "from repository", wantHits: 1, wantCached: true},
-		{name: "from cache", cached: true, wantHits: 1, wantCached: true},
-		{name: "cache down", cacheErr: errBoom, wantHits: 1},
-		{name: "unknown code", code: "nope123", wantErr: link.ErrNotFound},
-		{name: "implausible code", code: "no/such code", wantErr: link.ErrNotFound},
-		{name: "expired", expiresIn: time.Minute, advance: time.Minute, wantErr: link.ErrExpired},
-		{name: "expired while cached", expiresIn: time.Minute, advance: 2 * time.Minute, cached: true, wantErr: link.ErrExpired, wantCached: true},
-		{name: "not yet expired", expiresIn: time.Minute, advance: time.Second, wantHits: 1, wantCached: true},
-		{name: "repository down", repoErr: errBoom, wantErr: errBoom},
+		{name: "from repository", wantHits: 1, wantCached: true, wantLookup: link.CacheMiss, wantResult: link.ResolveFound},
+		{name: "from cache", cached: true, wantHits: 1, wantCached: true, wantLookup: link.CacheHit, wantResult: link.ResolveFound},
+		{name: "cache down", cacheErr: errBoom, wantHits: 1, wantLookup: link.CacheError, wantResult: link.ResolveFound},
+		{name: "unknown code", code: "nope123", wantErr: link.ErrNotFound, wantLookup: link.CacheMiss, wantResult: link.ResolveNotFound},
+		{name: "implausible code", code: "no/such code", wantErr: link.ErrNotFound, wantResult: link.ResolveNotFound},
+		{name: "expired", expiresIn: time.Minute, advance: time.Minute, wantErr: link.ErrExpired, wantLookup: link.CacheMiss, wantResult: link.ResolveExpired},
+		{name: "expired while cached", expiresIn: time.Minute, advance: 2 * time.Minute, cached: true, wantErr: link.ErrExpired, wantCached: true,
+			wantLookup: link.CacheHit, wantResult: link.ResolveExpired},
+		{name: "not yet expired", expiresIn: time.Minute, advance: time.Second, wantHits: 1, wantCached: true, wantLookup: link.CacheMiss, wantResult: link.ResolveFound},
+		{name: "repository down", repoErr: errBoom, wantErr: errBoom, wantLookup: link.CacheMiss, wantResult: link.ResolveError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, link.Options{})
 			p := link.CreateParams{URL: "https://example.org/target"}
 			if tt.expiresIn > 0 {
@@ -202,6 +238,17 @@ func TestServiceResolve(t *testing.T) {
 			if hits := f.hits.Pending(code); hits != tt.wantHits {
 				t.Errorf("hits = %d, want %d", hits, tt.wantHits)
 			}
+			lookups, resolved := f.recorder.Counts()
+			if want := map[string]int{tt.wantResult: 1}; fmt.Sprint(resolved) != fmt.Sprint(want) {
+				t.Errorf("recorded results = %v, want %v", resolved, want)
+			}
+			wantLookups := map[string]int{}
+			if tt.wantLookup != "" {
+				wantLookups[tt.wantLookup] = 1
+			}
+			if fmt.Sprint(lookups) != fmt.Sprint(wantLookups) {
+				t.Errorf("recorded cache lookups = %v, want %v", lookups, wantLookups)
+			}
 			f.cache.Err = nil
 			if _, cached, _ := f.cache.Get(t.Context(), code); cached != tt.wantCached {
 				t.Errorf("cached = %v, want %v", cached, tt.wantCached)
@@ -211,6 +258,7 @@ func TestServiceResolve(t *testing.T) {
 }
 
 func TestServiceGetIncludesPendingHits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, link.Options{})
 	created, err := f.svc.Create(t.Context(), link.CreateParams{URL: "https://example.org"})
 	if err != nil {
@@ -237,6 +285,7 @@ func TestServiceGetIncludesPendingHits(t *testing.T) {
 }
 
 func TestServiceDelete(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		code     string
@@ -249,6 +298,7 @@ func TestServiceDelete(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, link.Options{})
 			if _, err := f.svc.Create(t.Context(), link.CreateParams{URL: "https://example.org", Alias: "delete-me"}); err != nil {
 				t.Fatal(err)
@@ -275,6 +325,7 @@ func TestServiceDelete(t *testing.T) {
 }
 
 func TestServiceList(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, link.Options{})
 	const total = 7
 	for i := range total {
@@ -295,6 +346,7 @@ func TestServiceList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var (
 				cursor string
 				sizes  []int
@@ -328,6 +380,7 @@ func TestServiceList(t *testing.T) {
 }
 
 func TestServiceListInvalid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		cursor  string
@@ -342,6 +395,7 @@ func TestServiceListInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, link.Options{})
 			_, err := f.svc.List(t.Context(), tt.cursor, tt.limit)
 			if !errors.Is(err, tt.wantErr) {

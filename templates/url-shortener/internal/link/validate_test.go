@@ -10,6 +10,7 @@ import (
 )
 
 func TestValidateURL(t *testing.T) {
+	t.Parallel()
 	long := "https://example.org/" + strings.Repeat("a", link.MaxURLLength)
 	tests := []struct {
 		name  string
@@ -34,6 +35,7 @@ func TestValidateURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := link.ValidateURL(tt.url)
 			if tt.valid && err != nil {
 				t.Fatalf("ValidateURL(%q) = %v, want nil", tt.url, err)
@@ -46,6 +48,7 @@ func TestValidateURL(t *testing.T) {
 }
 
 func TestValidateAlias(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		alias string
 		valid bool
@@ -63,6 +66,7 @@ func TestValidateAlias(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.alias, func(t *testing.T) {
+			t.Parallel()
 			err := link.ValidateAlias(tt.alias)
 			if tt.valid != (err == nil) {
 				t.Fatalf("ValidateAlias(%q) = %v, want valid=%v", tt.alias, err, tt.valid)

@@ -1,34 +1,42 @@
 // Package metrics defines the service's Prometheus metrics on a registry of
-// its own (never the global default one).
+// its own (never the global default one). It implements the recorder
+// interfaces that the domain packages declare (link.Recorder,
+// hits.Recorder) without importing them.
 package metrics
 
 import (
-	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"example.com/gopher-template/url-shortener/internal/link"
 )
-
-const namespace = "shortener"
 
 // Metrics holds the registry and the collectors the service updates.
 type Metrics struct {
-	registry  *prometheus.Registry
-	requests  *prometheus.CounterVec
-	durations *prometheus.HistogramVec
-	redirects *prometheus.CounterVec
-	cache     *prometheus.CounterVec
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+	durations   *prometheus.HistogramVec
+	redirects   *prometheus.CounterVec
+	cache       *prometheus.CounterVec
+	hitFlushes  *prometheus.CounterVec
+	hitsFlushed prometheus.Counter
 }
 
-// New registers the service's collectors, plus Go runtime and process
-// collectors, on a fresh registry.
-func New() *Metrics {
+// Namespace turns an application name such as "url-shortener" into a metric
+// namespace ("url_shortener"): Prometheus names cannot hold dashes.
+func Namespace(appName string) string {
+	return strings.ReplaceAll(appName, "-", "_")
+}
+
+// New registers the service's collectors, named <namespace>_..., plus Go
+// runtime and process collectors, on a fresh registry.
+func New(namespace string) (*Metrics, error) {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -52,13 +60,29 @@ func New() *Metrics {
 			Name:      "cache_requests_total",
 			Help:      "Link cache lookups by result (hit, miss, error).",
 		}, []string{"result"}),
+		hitFlushes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "hit_flushes_total",
+			Help:      "Flushes of counted hits to the database by result (ok, error).",
+		}, []string{"result"}),
+		hitsFlushed: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "hits_flushed_total",
+			Help:      "Hits stored in the database by flushes.",
+		}),
 	}
-	m.registry.MustRegister(
+	var errs []error
+	for _, c := range []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.durations, m.redirects, m.cache,
-	)
-	return m
+		m.requests, m.durations, m.redirects, m.cache, m.hitFlushes, m.hitsFlushed,
+	} {
+		errs = append(errs, m.registry.Register(c))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return m, nil
 }
 
 // Handler serves the registry in the Prometheus exposition format.
@@ -76,30 +100,22 @@ func (m *Metrics) ObserveRequest(route, method string, status int, d time.Durati
 	m.durations.WithLabelValues(route, method, code).Observe(d.Seconds())
 }
 
-// Redirect records the result of a redirect lookup.
-func (m *Metrics) Redirect(result string) {
+// Resolved records the result of a redirect lookup (link.Recorder).
+func (m *Metrics) Resolved(result string) {
 	m.redirects.WithLabelValues(result).Inc()
 }
 
-// InstrumentCache wraps c so that its lookups are counted.
-func (m *Metrics) InstrumentCache(c link.Cache) link.Cache {
-	return instrumentedCache{Cache: c, lookups: m.cache}
+// CacheLookup records the result of a link cache read (link.Recorder).
+func (m *Metrics) CacheLookup(result string) {
+	m.cache.WithLabelValues(result).Inc()
 }
 
-type instrumentedCache struct {
-	link.Cache
-	lookups *prometheus.CounterVec
-}
-
-func (c instrumentedCache) Get(ctx context.Context, code string) (link.Link, bool, error) {
-	l, found, err := c.Cache.Get(ctx, code)
-	switch {
-	case err != nil:
-		c.lookups.WithLabelValues("error").Inc()
-	case found:
-		c.lookups.WithLabelValues("hit").Inc()
-	default:
-		c.lookups.WithLabelValues("miss").Inc()
+// HitsFlushed records a flush of counted hits (hits.Recorder).
+func (m *Metrics) HitsFlushed(hits int64, err error) {
+	if err != nil {
+		m.hitFlushes.WithLabelValues("error").Inc()
+		return
 	}
-	return l, found, err
+	m.hitFlushes.WithLabelValues("ok").Inc()
+	m.hitsFlushed.Add(float64(hits))
 }

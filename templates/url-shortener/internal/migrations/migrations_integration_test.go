@@ -17,6 +17,7 @@ import (
 )
 
 func TestUpDown(t *testing.T) {
+	t.Parallel()
 	db := openDB(t, testenv.Postgres(t))
 	logger := slog.New(slog.DiscardHandler)
 	ctx := t.Context()

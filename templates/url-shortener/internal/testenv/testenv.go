@@ -30,7 +30,7 @@ func Postgres(tb testing.TB) string {
 	if err != nil || u.Scheme == "" {
 		tb.Fatalf("DATABASE_URL must be a postgres:// URL: %v", err)
 	}
-	name := "shortener_test_" + randomHex(tb, 8)
+	name := "test_" + randomHex(tb, 8)
 
 	ctx := tb.Context()
 	conn, err := pgx.Connect(ctx, admin)
@@ -72,7 +72,7 @@ func Redis(tb testing.TB) (redisURL, prefix string) {
 	if err != nil {
 		tb.Fatalf("parse REDIS_URL: %v", err)
 	}
-	prefix = "shortener-test:" + randomHex(tb, 8) + ":"
+	prefix = "test:" + randomHex(tb, 8) + ":"
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()

@@ -5,6 +5,7 @@ package linktest
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"sync"
 
@@ -185,4 +186,38 @@ func (h *Hits) Pending(code string) int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.counts[code]
+}
+
+// Recorder is a link.Recorder that counts what it is told.
+type Recorder struct {
+	mu       sync.Mutex
+	lookups  map[string]int
+	resolved map[string]int
+}
+
+var _ link.Recorder = (*Recorder)(nil)
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{lookups: make(map[string]int), resolved: make(map[string]int)}
+}
+
+func (r *Recorder) CacheLookup(result string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lookups[result]++
+}
+
+func (r *Recorder) Resolved(result string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.resolved[result]++
+}
+
+// Counts returns how many times each cache lookup result and each Resolve
+// result was recorded.
+func (r *Recorder) Counts() (lookups, resolved map[string]int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.lookups), maps.Clone(r.resolved)
 }

@@ -21,9 +21,24 @@ import (
 // uniqueViolation is PostgreSQL's SQLSTATE for a unique constraint failure.
 const uniqueViolation = "23505"
 
-// Open connects to the database at dsn and checks that it is reachable.
-func Open(ctx context.Context, logger *slog.Logger, dsn string) (*gorm.DB, error) {
-	db, err := gorm.Open(gormpostgres.Open(dsn), &gorm.Config{
+// connMaxIdleTime closes pooled connections unused for that long.
+const connMaxIdleTime = 5 * time.Minute
+
+// Options say where the database is and how large the connection pool is.
+type Options struct {
+	// URL is a postgres:// URL or a key=value DSN.
+	URL string
+	// MaxOpenConns bounds the connections in use or idle; 0 is unlimited.
+	MaxOpenConns int
+	// MaxIdleConns bounds the idle connections kept; 0 keeps none.
+	MaxIdleConns int
+	// ConnMaxLifetime recycles connections that old; 0 never does.
+	ConnMaxLifetime time.Duration
+}
+
+// Open connects to the database and checks that it is reachable.
+func Open(ctx context.Context, logger *slog.Logger, opts Options) (*gorm.DB, error) {
+	db, err := gorm.Open(gormpostgres.Open(opts.URL), &gorm.Config{
 		Logger: gormlogger.NewSlogLogger(logger, gormlogger.Config{
 			SlowThreshold:             200 * time.Millisecond,
 			LogLevel:                  gormlogger.Warn,
@@ -39,9 +54,10 @@ func Open(ctx context.Context, logger *slog.Logger, dsn string) (*gorm.DB, error
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	sqlDB.SetMaxOpenConns(20)
-	sqlDB.SetMaxIdleConns(10)
-	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
+	sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
+	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(connMaxIdleTime)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("postgres: ping: %w", err)

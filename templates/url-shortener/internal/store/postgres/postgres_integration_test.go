@@ -18,7 +18,7 @@ import (
 func newRepository(t *testing.T) *postgres.Repository {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	db, err := postgres.Open(t.Context(), logger, testenv.Postgres(t))
+	db, err := postgres.Open(t.Context(), logger, postgres.Options{URL: testenv.Postgres(t), MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +34,7 @@ func newRepository(t *testing.T) *postgres.Repository {
 }
 
 func TestRepository(t *testing.T) {
+	t.Parallel()
 	repo := newRepository(t)
 	ctx := t.Context()
 	created := time.Now().UTC().Truncate(time.Microsecond)
@@ -82,6 +83,7 @@ func TestRepository(t *testing.T) {
 }
 
 func TestRepositoryList(t *testing.T) {
+	t.Parallel()
 	repo := newRepository(t)
 	ctx := t.Context()
 	var ids []int64

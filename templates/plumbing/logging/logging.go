@@ -1,5 +1,6 @@
-// Package logging builds the service's slog logger and carries the request
-// ID through context so every log line of a request can be correlated.
+// Package logging is the one way every binary of the project logs: a JSON slog logger that adds
+// the request ID found in the context to every line, and the HTTP middleware that gives each
+// request its ID, recovers its panics and writes its access-log line.
 package logging
 
 import (

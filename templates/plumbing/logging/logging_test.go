@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"testing"
 
-	"example.com/gopher-template/url-shortener/internal/logging"
+	"example.com/gopher-template/plumbing/logging"
 )
 
 func TestRequestIDInLogs(t *testing.T) {

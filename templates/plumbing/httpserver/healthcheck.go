@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// Healthcheck asks the server listening on addr (as in HTTP_ADDR, e.g. ":8080") for /healthz.
-// It backs the binaries' healthcheck subcommand, which distroless images need because they have
-// no curl or wget.
+const healthcheckTimeout = 3 * time.Second
+
+// Healthcheck asks the server listening on addr (as in HTTP_ADDR, e.g. ":8080") for /healthz. It
+// backs the binaries' healthcheck subcommand, which distroless images need: they have no curl.
 func Healthcheck(ctx context.Context, addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -19,7 +20,7 @@ func Healthcheck(ctx context.Context, addr string) error {
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "127.0.0.1"
 	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, healthcheckTimeout)
 	defer cancel()
 	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)

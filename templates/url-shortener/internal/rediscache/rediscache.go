@@ -1,6 +1,7 @@
-// Package redis implements link.Cache on Redis with go-redis: a cache-aside
-// copy of links, stored as JSON under a configurable key prefix with a TTL.
-package redis
+// Package rediscache implements link.Cache on Redis with go-redis: a
+// cache-aside copy of links, stored as JSON under a configurable key prefix
+// with a TTL.
+package rediscache
 
 import (
 	"context"
@@ -55,18 +56,22 @@ func NewClient(rawURL string) (*goredis.Client, error) {
 	return goredis.NewClient(opts), nil
 }
 
-// UseLogger sends go-redis's own log lines, such as dial failures, to logger
-// as JSON. go-redis keeps a single logger per process.
-func UseLogger(logger *slog.Logger) {
-	goredis.SetLogger(slogAdapter{logger: logger})
-}
-
-type slogAdapter struct {
+// Logger adapts a slog.Logger to go-redis's logging interface, so that
+// go-redis's own log lines, such as dial failures, come out as JSON. go-redis
+// keeps one logger per process: install it once, at start-up, with
+// redis.SetLogger(rediscache.NewLogger(logger)).
+type Logger struct {
 	logger *slog.Logger
 }
 
-func (a slogAdapter) Printf(ctx context.Context, format string, v ...any) {
-	a.logger.WarnContext(ctx, "go-redis", slog.String("detail", fmt.Sprintf(format, v...)))
+// NewLogger returns a Logger writing to logger at Warn level.
+func NewLogger(logger *slog.Logger) Logger {
+	return Logger{logger: logger}
+}
+
+// Printf logs one go-redis message.
+func (l Logger) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.WarnContext(ctx, "go-redis", slog.String("detail", fmt.Sprintf(format, v...)))
 }
 
 // entry is the cached form of a link. Hits are not cached: they change on

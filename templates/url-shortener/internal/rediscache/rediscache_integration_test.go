@@ -1,6 +1,6 @@
 //go:build integration
 
-package redis_test
+package rediscache_test
 
 import (
 	"testing"
@@ -8,7 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	rediscache "example.com/gopher-template/url-shortener/internal/cache/redis"
+	"example.com/gopher-template/url-shortener/internal/rediscache"
 	"example.com/gopher-template/url-shortener/internal/link"
 	"example.com/gopher-template/url-shortener/internal/testenv"
 )
@@ -25,6 +25,7 @@ func newCache(t *testing.T, ttl time.Duration) (*rediscache.Cache, *goredis.Clie
 }
 
 func TestCache(t *testing.T) {
+	t.Parallel()
 	cache, client, prefix := newCache(t, time.Hour)
 	ctx := t.Context()
 	created := time.Now().UTC().Truncate(time.Microsecond)
@@ -61,6 +62,7 @@ func TestCache(t *testing.T) {
 }
 
 func TestCacheTTLStopsAtExpiry(t *testing.T) {
+	t.Parallel()
 	cache, client, prefix := newCache(t, time.Hour)
 	ctx := t.Context()
 	soon := time.Now().Add(30 * time.Second)
@@ -86,6 +88,7 @@ func TestCacheTTLStopsAtExpiry(t *testing.T) {
 }
 
 func TestCacheUnavailable(t *testing.T) {
+	t.Parallel()
 	client, err := rediscache.NewClient("redis://127.0.0.1:1/0")
 	if err != nil {
 		t.Fatal(err)
