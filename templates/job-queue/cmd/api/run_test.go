@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-func TestRunSubcommands(t *testing.T) {
+// The shared start-up is tested in internal/app; these check that run wires this binary to it.
+func TestRun(t *testing.T) {
 	t.Parallel()
 
 	tests := []struct {
@@ -17,18 +18,13 @@ func TestRunSubcommands(t *testing.T) {
 		wantStdout string
 	}{
 		{name: "version", args: []string{"api", "version"}, wantStdout: "dev\n"},
-		{name: "unknown command", args: []string{"api", "frobnicate"}, wantErr: "unknown command"},
-		{name: "healthcheck without a server", args: []string{"api", "healthcheck"}, env: map[string]string{"HTTP_ADDR": "127.0.0.1:1"}, wantErr: "healthcheck"},
-		{name: "invalid config", args: []string{"api"}, env: map[string]string{"SHUTDOWN_TIMEOUT": "0s"}, wantErr: "SHUTDOWN_TIMEOUT"},
-		{name: "invalid stream prefix", args: []string{"api"}, env: map[string]string{"STREAM_PREFIX": "a.b"}, wantErr: "stream prefix"},
-		{name: "nats unreachable", args: []string{"api"}, env: map[string]string{"NATS_URL": "nats://127.0.0.1:1"}, wantErr: "connect to nats"},
+		{name: "invalid max attempts", args: []string{"api"}, env: map[string]string{"MAX_ATTEMPTS": "0"}, wantErr: "MAX_ATTEMPTS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			getenv := func(k string) string { return tt.env[k] }
-			err := run(t.Context(), tt.args, getenv, &stdout, &stderr)
+			err := run(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &stdout, &stderr)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("run(%v) = %v, want an error containing %q", tt.args, err, tt.wantErr)

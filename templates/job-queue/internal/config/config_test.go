@@ -45,30 +45,12 @@ func TestLoadWorker(t *testing.T) {
 				}
 			},
 		},
-		{
-			name: "lowest concurrency",
-			env:  map[string]string{"WORKER_CONCURRENCY": strconv.Itoa(config.MinWorkerConcurrency)},
-			check: func(t *testing.T, c config.Worker) {
-				t.Helper()
-				if c.Concurrency != config.MinWorkerConcurrency {
-					t.Errorf("Concurrency = %d", c.Concurrency)
-				}
-			},
-		},
-		{
-			name: "highest concurrency",
-			env:  map[string]string{"WORKER_CONCURRENCY": strconv.Itoa(config.MaxWorkerConcurrency)},
-			check: func(t *testing.T, c config.Worker) {
-				t.Helper()
-				if c.Concurrency != config.MaxWorkerConcurrency {
-					t.Errorf("Concurrency = %d", c.Concurrency)
-				}
-			},
-		},
+		{name: "lowest concurrency", env: concurrency(config.MinWorkerConcurrency), check: wantConcurrency(config.MinWorkerConcurrency)},
+		{name: "highest concurrency", env: concurrency(config.MaxWorkerConcurrency), check: wantConcurrency(config.MaxWorkerConcurrency)},
 		{name: "unparsable duration", env: map[string]string{"JOB_TIMEOUT": "soon"}, wantErr: "JobTimeout"}, // envconfig names the field
 		{name: "unknown log level", env: map[string]string{"LOG_LEVEL": "chatty"}, wantErr: "LogLevel"},
 		{name: "zero concurrency", env: map[string]string{"WORKER_CONCURRENCY": "0"}, wantErr: "WORKER_CONCURRENCY"},
-		{name: "concurrency above the bound", env: map[string]string{"WORKER_CONCURRENCY": strconv.Itoa(config.MaxWorkerConcurrency + 1)}, wantErr: "WORKER_CONCURRENCY"},
+		{name: "concurrency above the bound", env: concurrency(config.MaxWorkerConcurrency + 1), wantErr: "WORKER_CONCURRENCY"},
 		{name: "short ack wait", env: map[string]string{"ACK_WAIT": "10ms"}, wantErr: "ACK_WAIT"},
 		{name: "inverted backoff", env: map[string]string{"BACKOFF_BASE": "2m"}, wantErr: "BACKOFF_BASE"},
 		{name: "negative shutdown timeout", env: map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, wantErr: "SHUTDOWN_TIMEOUT"},
@@ -91,6 +73,19 @@ func TestLoadWorker(t *testing.T) {
 			}
 			tt.check(t, c)
 		})
+	}
+}
+
+func concurrency(n int) map[string]string {
+	return map[string]string{"WORKER_CONCURRENCY": strconv.Itoa(n)}
+}
+
+func wantConcurrency(n int) func(*testing.T, config.Worker) {
+	return func(t *testing.T, c config.Worker) {
+		t.Helper()
+		if c.Concurrency != n {
+			t.Errorf("Concurrency = %d, want %d", c.Concurrency, n)
+		}
 	}
 }
 

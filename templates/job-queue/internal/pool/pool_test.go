@@ -123,75 +123,79 @@ func TestConcurrencyNeverExceedsSize(t *testing.T) {
 	}
 }
 
+// errBoom is the error of a failing task.
+var errBoom = errors.New("boom")
+
+// taskOutcomeCases are what a task can do, and what Done must receive.
+var taskOutcomeCases = []struct {
+	name    string
+	run     func(ctx context.Context) error
+	check   func(t *testing.T, err error)
+	timeout time.Duration
+}{
+	{
+		name:  "success",
+		run:   func(context.Context) error { return nil },
+		check: func(t *testing.T, err error) { t.Helper(); assertNoError(t, err) },
+	},
+	{
+		name: "error is passed through",
+		run:  func(context.Context) error { return errBoom },
+		check: func(t *testing.T, err error) {
+			t.Helper()
+			if !errors.Is(err, errBoom) {
+				t.Fatalf("err = %v, want %v", err, errBoom)
+			}
+		},
+	},
+	{
+		name: "panic becomes PanicError",
+		run:  func(context.Context) error { panic("handler exploded") },
+		check: func(t *testing.T, err error) {
+			t.Helper()
+			var pe *pool.PanicError
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v (%T), want *pool.PanicError", err, err)
+			}
+			if !strings.Contains(pe.Error(), "handler exploded") {
+				t.Errorf("PanicError = %q, want it to contain the panic value", pe.Error())
+			}
+			if len(pe.Stack) == 0 {
+				t.Error("PanicError has no stack")
+			}
+		},
+	},
+	{
+		name: "panic with error value",
+		run:  func(context.Context) error { panic(errBoom) },
+		check: func(t *testing.T, err error) {
+			t.Helper()
+			var pe *pool.PanicError
+			if !errors.As(err, &pe) || pe.Value != errBoom { //nolint:errorlint // identity of the panic value
+				t.Fatalf("err = %v, want PanicError wrapping %v", err, errBoom)
+			}
+		},
+	},
+	{
+		name:    "timeout cancels the task",
+		timeout: 50 * time.Millisecond,
+		run: func(ctx context.Context) error {
+			<-ctx.Done()
+			return ctx.Err()
+		},
+		check: func(t *testing.T, err error) {
+			t.Helper()
+			if !errors.Is(err, pool.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want ErrTimeout and DeadlineExceeded", err)
+			}
+		},
+	},
+}
+
 func TestTaskOutcomes(t *testing.T) {
 	t.Parallel()
 
-	errBoom := errors.New("boom")
-	tests := []struct {
-		name    string
-		run     func(ctx context.Context) error
-		check   func(t *testing.T, err error)
-		timeout time.Duration
-	}{
-		{
-			name:  "success",
-			run:   func(context.Context) error { return nil },
-			check: func(t *testing.T, err error) { t.Helper(); assertNoError(t, err) },
-		},
-		{
-			name: "error is passed through",
-			run:  func(context.Context) error { return errBoom },
-			check: func(t *testing.T, err error) {
-				t.Helper()
-				if !errors.Is(err, errBoom) {
-					t.Fatalf("err = %v, want %v", err, errBoom)
-				}
-			},
-		},
-		{
-			name: "panic becomes PanicError",
-			run:  func(context.Context) error { panic("handler exploded") },
-			check: func(t *testing.T, err error) {
-				t.Helper()
-				var pe *pool.PanicError
-				if !errors.As(err, &pe) {
-					t.Fatalf("err = %v (%T), want *pool.PanicError", err, err)
-				}
-				if !strings.Contains(pe.Error(), "handler exploded") {
-					t.Errorf("PanicError = %q, want it to contain the panic value", pe.Error())
-				}
-				if len(pe.Stack) == 0 {
-					t.Error("PanicError has no stack")
-				}
-			},
-		},
-		{
-			name: "panic with error value",
-			run:  func(context.Context) error { panic(errBoom) },
-			check: func(t *testing.T, err error) {
-				t.Helper()
-				var pe *pool.PanicError
-				if !errors.As(err, &pe) || pe.Value != errBoom { //nolint:errorlint // identity of the panic value
-					t.Fatalf("err = %v, want PanicError wrapping %v", err, errBoom)
-				}
-			},
-		},
-		{
-			name:    "timeout cancels the task",
-			timeout: 50 * time.Millisecond,
-			run: func(ctx context.Context) error {
-				<-ctx.Done()
-				return ctx.Err()
-			},
-			check: func(t *testing.T, err error) {
-				t.Helper()
-				if !errors.Is(err, pool.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
-					t.Fatalf("err = %v, want ErrTimeout and DeadlineExceeded", err)
-				}
-			},
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range taskOutcomeCases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {

@@ -98,29 +98,10 @@ type attempt struct {
 
 func (a *attempt) run(ctx context.Context) error {
 	a.started = a.p.now()
-	env, err := jobs.DecodeEnvelope(a.d.Data())
-	if err != nil {
-		return jobs.Permanent(err)
+	if err := a.load(ctx); err != nil {
+		return err
 	}
-	a.env = env
-	a.logger = a.p.logger.With(slog.String("job_id", env.ID), slog.String("job_type", env.Type))
-
-	rec, err := a.p.store.Get(ctx, env.ID)
-	switch {
-	case errors.Is(err, jobs.ErrNotFound):
-		// The record expired, or another producer published directly: rebuild it.
-		rec = jobs.Record{ID: env.ID, Type: env.Type, MaxAttempts: env.MaxAttempts, CreatedAt: env.EnqueuedAt}
-	case err != nil:
-		return fmt.Errorf("load job record: %w", err)
-	}
-	a.rec = rec
-	// The queue's delivery count can lag after a worker crash (NATS 2.9 reports the previous
-	// count when the redelivery first went to the dead worker's pending pull request). The
-	// record knows the last attempt that started, so it sets the floor.
-	if (rec.Status == jobs.StatusRunning || rec.Status == jobs.StatusFailed) && rec.Attempts >= a.number {
-		a.number = rec.Attempts + 1
-	}
-	a.logger = a.logger.With(slog.Int("attempt", a.number), slog.Int("max_attempts", env.MaxAttempts))
+	env, rec := a.env, a.rec
 
 	if rec.Status.Terminal() {
 		// A redelivery after the job finished (e.g. the ack was lost): do not run it again.
@@ -159,6 +140,35 @@ func (a *attempt) run(ctx context.Context) error {
 		Attempt:     a.number,
 		MaxAttempts: env.MaxAttempts,
 	})
+}
+
+// load decodes the delivery and loads the job's record, rebuilding it if it is gone, and settles
+// the attempt number.
+func (a *attempt) load(ctx context.Context) error {
+	env, err := jobs.DecodeEnvelope(a.d.Data())
+	if err != nil {
+		return jobs.Permanent(err)
+	}
+	a.env = env
+	a.logger = a.p.logger.With(slog.String("job_id", env.ID), slog.String("job_type", env.Type))
+
+	rec, err := a.p.store.Get(ctx, env.ID)
+	switch {
+	case errors.Is(err, jobs.ErrNotFound):
+		// The record expired, or another producer published directly: rebuild it.
+		rec = jobs.Record{ID: env.ID, Type: env.Type, MaxAttempts: env.MaxAttempts, CreatedAt: env.EnqueuedAt}
+	case err != nil:
+		return fmt.Errorf("load job record: %w", err)
+	}
+	a.rec = rec
+	// The queue's delivery count can lag after a worker crash (NATS 2.9 reports the previous
+	// count when the redelivery first went to the dead worker's pending pull request). The
+	// record knows the last attempt that started, so it sets the floor.
+	if (rec.Status == jobs.StatusRunning || rec.Status == jobs.StatusFailed) && rec.Attempts >= a.number {
+		a.number = rec.Attempts + 1
+	}
+	a.logger = a.logger.With(slog.Int("attempt", a.number), slog.Int("max_attempts", env.MaxAttempts))
+	return nil
 }
 
 // heartbeat calls InProgress periodically until the returned stop is called, so that a long job

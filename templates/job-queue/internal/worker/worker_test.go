@@ -111,233 +111,247 @@ func envelope(t *testing.T, id, typ string, maxAttempts int) []byte {
 	return b
 }
 
+// processorCase is one delivery through the processor, and what should come of it.
+type processorCase struct {
+	name        string
+	handler     jobs.HandlerFunc
+	body        func(t *testing.T) []byte
+	attempt     int
+	existing    *jobs.Record // record already stored for the job (ID, type and max attempts are filled in)
+	failPut     jobs.Status  // Put fails for records with this status
+	deadErr     error
+	wantSettle  jobstest.Settlement
+	wantDelay   time.Duration
+	wantStatus  jobs.Status // "" means no record expected
+	wantErrText string      // in last_error / dead letter
+	wantRuns    int64
+	wantDead    bool
+	wantAttempt int // attempts in the dead letter; 0 means the delivery's
+	wantOutcome string
+}
+
+// processorCases covers every way an attempt can end.
+var processorCases = []processorCase{
+	{
+		name:        "success acks",
+		handler:     func(context.Context, jobs.Job) error { return nil },
+		attempt:     1,
+		wantSettle:  jobstest.Acked,
+		wantStatus:  jobs.StatusSucceeded,
+		wantRuns:    1,
+		wantOutcome: worker.OutcomeSucceeded,
+	},
+	{
+		name:        "failure retries with backoff",
+		handler:     func(context.Context, jobs.Job) error { return errTransient },
+		attempt:     2,
+		wantSettle:  jobstest.Retried,
+		wantDelay:   2 * time.Second,
+		wantStatus:  jobs.StatusFailed,
+		wantErrText: "transient",
+		wantRuns:    1,
+		wantOutcome: worker.OutcomeFailed,
+	},
+	{
+		name:        "last attempt dead-letters",
+		handler:     func(context.Context, jobs.Job) error { return errTransient },
+		attempt:     3,
+		wantSettle:  jobstest.Termed,
+		wantStatus:  jobs.StatusDead,
+		wantErrText: "transient",
+		wantRuns:    1,
+		wantDead:    true,
+		wantOutcome: worker.OutcomeDead,
+	},
+	{
+		name:        "permanent error dead-letters at once",
+		handler:     func(context.Context, jobs.Job) error { return jobs.Permanent(errors.New("bad input")) },
+		attempt:     1,
+		wantSettle:  jobstest.Termed,
+		wantStatus:  jobs.StatusDead,
+		wantErrText: "bad input",
+		wantRuns:    1,
+		wantDead:    true,
+		wantOutcome: worker.OutcomeDead,
+	},
+	{
+		name:        "panic fails the attempt",
+		handler:     func(context.Context, jobs.Job) error { panic("nil map write") },
+		attempt:     1,
+		wantSettle:  jobstest.Retried,
+		wantDelay:   time.Second,
+		wantStatus:  jobs.StatusFailed,
+		wantErrText: "panic: nil map write",
+		wantRuns:    1,
+		wantOutcome: worker.OutcomeFailed,
+	},
+	{
+		name:        "unknown type dead-letters without running",
+		body:        func(t *testing.T) []byte { t.Helper(); return envelope(t, "J1", "nope", 3) },
+		attempt:     1,
+		wantSettle:  jobstest.Termed,
+		wantStatus:  jobs.StatusDead,
+		wantErrText: "no handler",
+		wantDead:    true,
+		wantOutcome: worker.OutcomeDead,
+	},
+	{
+		name:        "undecodable message dead-letters",
+		body:        func(*testing.T) []byte { return []byte("garbage") },
+		attempt:     1,
+		wantSettle:  jobstest.Termed,
+		wantErrText: "decode envelope",
+		wantDead:    true,
+		wantOutcome: worker.OutcomeDead,
+	},
+	{
+		name:        "redelivery of finished job is skipped",
+		handler:     func(context.Context, jobs.Job) error { return nil },
+		attempt:     2,
+		existing:    &jobs.Record{Status: jobs.StatusSucceeded, Attempts: 1},
+		wantSettle:  jobstest.Acked,
+		wantStatus:  jobs.StatusSucceeded,
+		wantOutcome: worker.OutcomeDuplicate,
+	},
+	{
+		name:        "delivery beyond max attempts dead-letters without running",
+		handler:     func(context.Context, jobs.Job) error { return nil },
+		attempt:     4,
+		existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 3},
+		wantSettle:  jobstest.Termed,
+		wantStatus:  jobs.StatusDead,
+		wantErrText: "more than max_attempts",
+		wantDead:    true,
+		wantOutcome: worker.OutcomeDead,
+	},
+	{
+		name:        "crash before settling counts as an attempt even if the queue lags",
+		handler:     func(_ context.Context, j jobs.Job) error { return fmt.Errorf("attempt %d", j.Attempt) },
+		attempt:     1, // NumDelivered under-reported after a crash
+		existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 2},
+		wantSettle:  jobstest.Termed, // attempt 3 of 3
+		wantStatus:  jobs.StatusDead,
+		wantErrText: "attempt 3",
+		wantRuns:    1,
+		wantDead:    true,
+		wantAttempt: 3,
+		wantOutcome: worker.OutcomeDead,
+	},
+	{
+		name:        "failing to mark running retries without running",
+		handler:     func(context.Context, jobs.Job) error { return nil },
+		attempt:     1,
+		failPut:     jobs.StatusRunning,
+		wantSettle:  jobstest.Retried,
+		wantDelay:   time.Second,
+		wantStatus:  jobs.StatusFailed,
+		wantErrText: "mark running",
+		wantOutcome: worker.OutcomeFailed,
+	},
+	{
+		name:        "failing to record success retries",
+		handler:     func(context.Context, jobs.Job) error { return nil },
+		attempt:     1,
+		failPut:     jobs.StatusSucceeded,
+		wantSettle:  jobstest.Retried,
+		wantDelay:   time.Second,
+		wantStatus:  jobs.StatusFailed,
+		wantErrText: "record success",
+		wantRuns:    1,
+		wantOutcome: worker.OutcomeFailed,
+	},
+	{
+		name:        "failing to dead-letter keeps the job",
+		handler:     func(context.Context, jobs.Job) error { return jobs.Permanent(errors.New("bad")) },
+		attempt:     1,
+		deadErr:     errTransient,
+		wantSettle:  jobstest.Retried,
+		wantDelay:   time.Second,
+		wantStatus:  jobs.StatusRunning,
+		wantRuns:    1,
+		wantOutcome: worker.OutcomeFailed,
+	},
+}
+
 func TestProcessor(t *testing.T) {
 	t.Parallel()
-
-	tests := []struct {
-		name        string
-		handler     jobs.HandlerFunc
-		body        func(t *testing.T) []byte
-		attempt     int
-		existing    *jobs.Record // record already stored for the job (ID, type and max attempts are filled in)
-		failPut     jobs.Status  // Put fails for records with this status
-		deadErr     error
-		wantSettle  jobstest.Settlement
-		wantDelay   time.Duration
-		wantStatus  jobs.Status // "" means no record expected
-		wantErrText string      // in last_error / dead letter
-		wantRuns    int64
-		wantDead    bool
-		wantAttempt int // attempts in the dead letter; 0 means the delivery's
-		wantOutcome string
-	}{
-		{
-			name:        "success acks",
-			handler:     func(context.Context, jobs.Job) error { return nil },
-			attempt:     1,
-			wantSettle:  jobstest.Acked,
-			wantStatus:  jobs.StatusSucceeded,
-			wantRuns:    1,
-			wantOutcome: worker.OutcomeSucceeded,
-		},
-		{
-			name:        "failure retries with backoff",
-			handler:     func(context.Context, jobs.Job) error { return errTransient },
-			attempt:     2,
-			wantSettle:  jobstest.Retried,
-			wantDelay:   2 * time.Second,
-			wantStatus:  jobs.StatusFailed,
-			wantErrText: "transient",
-			wantRuns:    1,
-			wantOutcome: worker.OutcomeFailed,
-		},
-		{
-			name:        "last attempt dead-letters",
-			handler:     func(context.Context, jobs.Job) error { return errTransient },
-			attempt:     3,
-			wantSettle:  jobstest.Termed,
-			wantStatus:  jobs.StatusDead,
-			wantErrText: "transient",
-			wantRuns:    1,
-			wantDead:    true,
-			wantOutcome: worker.OutcomeDead,
-		},
-		{
-			name:        "permanent error dead-letters at once",
-			handler:     func(context.Context, jobs.Job) error { return jobs.Permanent(errors.New("bad input")) },
-			attempt:     1,
-			wantSettle:  jobstest.Termed,
-			wantStatus:  jobs.StatusDead,
-			wantErrText: "bad input",
-			wantRuns:    1,
-			wantDead:    true,
-			wantOutcome: worker.OutcomeDead,
-		},
-		{
-			name:        "panic fails the attempt",
-			handler:     func(context.Context, jobs.Job) error { panic("nil map write") },
-			attempt:     1,
-			wantSettle:  jobstest.Retried,
-			wantDelay:   time.Second,
-			wantStatus:  jobs.StatusFailed,
-			wantErrText: "panic: nil map write",
-			wantRuns:    1,
-			wantOutcome: worker.OutcomeFailed,
-		},
-		{
-			name:        "unknown type dead-letters without running",
-			body:        func(t *testing.T) []byte { t.Helper(); return envelope(t, "J1", "nope", 3) },
-			attempt:     1,
-			wantSettle:  jobstest.Termed,
-			wantStatus:  jobs.StatusDead,
-			wantErrText: "no handler",
-			wantDead:    true,
-			wantOutcome: worker.OutcomeDead,
-		},
-		{
-			name:        "undecodable message dead-letters",
-			body:        func(*testing.T) []byte { return []byte("garbage") },
-			attempt:     1,
-			wantSettle:  jobstest.Termed,
-			wantErrText: "decode envelope",
-			wantDead:    true,
-			wantOutcome: worker.OutcomeDead,
-		},
-		{
-			name:        "redelivery of finished job is skipped",
-			handler:     func(context.Context, jobs.Job) error { return nil },
-			attempt:     2,
-			existing:    &jobs.Record{Status: jobs.StatusSucceeded, Attempts: 1},
-			wantSettle:  jobstest.Acked,
-			wantStatus:  jobs.StatusSucceeded,
-			wantOutcome: worker.OutcomeDuplicate,
-		},
-		{
-			name:        "delivery beyond max attempts dead-letters without running",
-			handler:     func(context.Context, jobs.Job) error { return nil },
-			attempt:     4,
-			existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 3},
-			wantSettle:  jobstest.Termed,
-			wantStatus:  jobs.StatusDead,
-			wantErrText: "more than max_attempts",
-			wantDead:    true,
-			wantOutcome: worker.OutcomeDead,
-		},
-		{
-			name:        "crash before settling counts as an attempt even if the queue lags",
-			handler:     func(_ context.Context, j jobs.Job) error { return fmt.Errorf("attempt %d", j.Attempt) },
-			attempt:     1, // NumDelivered under-reported after a crash
-			existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 2},
-			wantSettle:  jobstest.Termed, // attempt 3 of 3
-			wantStatus:  jobs.StatusDead,
-			wantErrText: "attempt 3",
-			wantRuns:    1,
-			wantDead:    true,
-			wantAttempt: 3,
-			wantOutcome: worker.OutcomeDead,
-		},
-		{
-			name:        "failing to mark running retries without running",
-			handler:     func(context.Context, jobs.Job) error { return nil },
-			attempt:     1,
-			failPut:     jobs.StatusRunning,
-			wantSettle:  jobstest.Retried,
-			wantDelay:   time.Second,
-			wantStatus:  jobs.StatusFailed,
-			wantErrText: "mark running",
-			wantOutcome: worker.OutcomeFailed,
-		},
-		{
-			name:        "failing to record success retries",
-			handler:     func(context.Context, jobs.Job) error { return nil },
-			attempt:     1,
-			failPut:     jobs.StatusSucceeded,
-			wantSettle:  jobstest.Retried,
-			wantDelay:   time.Second,
-			wantStatus:  jobs.StatusFailed,
-			wantErrText: "record success",
-			wantRuns:    1,
-			wantOutcome: worker.OutcomeFailed,
-		},
-		{
-			name:        "failing to dead-letter keeps the job",
-			handler:     func(context.Context, jobs.Job) error { return jobs.Permanent(errors.New("bad")) },
-			attempt:     1,
-			deadErr:     errTransient,
-			wantSettle:  jobstest.Retried,
-			wantDelay:   time.Second,
-			wantStatus:  jobs.StatusRunning,
-			wantRuns:    1,
-			wantOutcome: worker.OutcomeFailed,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, c := range processorCases {
+		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			hs := newHarness(t, tt.handler, worker.Config{})
-			hs.dead.Err = tt.deadErr
-			body := envelope(t, "J1", "test", 3)
-			if tt.body != nil {
-				body = tt.body(t)
-			}
-			if tt.existing != nil {
-				existing := *tt.existing
-				existing.ID, existing.Type, existing.MaxAttempts = "J1", "test", 3
-				if err := hs.store.Put(t.Context(), existing); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if tt.failPut != "" {
-				hs.store.FailPut = func(r jobs.Record) error {
-					if r.Status == tt.failPut {
-						return errTransient
-					}
-					return nil
-				}
-			}
-			d := &jobstest.Delivery{Body: body, N: tt.attempt}
-
+			hs, d := c.setUp(t)
 			hs.process(t, d)
-
-			settlement, delay, count := d.Settled()
-			if settlement != tt.wantSettle || delay != tt.wantDelay || count != 1 {
-				t.Errorf("settled %q after %v, %d times; want %q after %v, once", settlement, delay, count, tt.wantSettle, tt.wantDelay)
-			}
-			if got := hs.handled.Load(); got != tt.wantRuns {
-				t.Errorf("handler ran %d times, want %d", got, tt.wantRuns)
-			}
-			rec, err := hs.store.Get(t.Context(), "J1")
-			switch {
-			case tt.wantStatus == "" && err == nil:
-				t.Errorf("unexpected record %+v", rec)
-			case tt.wantStatus != "" && err != nil:
-				t.Errorf("no record: %v", err)
-			case tt.wantStatus != "":
-				if rec.Status != tt.wantStatus || !strings.Contains(rec.LastError, tt.wantErrText) {
-					t.Errorf("record = %+v, want status %q and error containing %q", rec, tt.wantStatus, tt.wantErrText)
-				}
-			}
-			letters := hs.dead.Letters()
-			if got := len(letters) == 1; got != tt.wantDead {
-				t.Fatalf("dead letters = %+v, want dead-lettered=%v", letters, tt.wantDead)
-			}
-			if tt.wantDead {
-				wantAttempt := tt.attempt
-				if tt.wantAttempt != 0 {
-					wantAttempt = tt.wantAttempt
-				}
-				if !strings.Contains(letters[0].LastError, tt.wantErrText) || string(letters[0].Data) != string(body) || letters[0].Attempts != wantAttempt {
-					t.Errorf("dead letter = %+v", letters[0])
-				}
-			}
-			finished, _, deadLettered := hs.rec.counts(tt.wantOutcome, "test")
-			if finished != 1 {
-				t.Errorf("attempts finished with outcome %q = %d, want 1", tt.wantOutcome, finished)
-			}
-			if wantDeadLettered := tt.wantOutcome == worker.OutcomeDead && tt.body == nil; (deadLettered == 1) != wantDeadLettered {
-				t.Errorf("dead letters recorded for type test = %d, want dead-lettered=%v", deadLettered, wantDeadLettered)
-			}
+			c.check(t, hs, d)
 		})
+	}
+}
+
+// setUp builds the harness and the delivery of c.
+func (c processorCase) setUp(t *testing.T) (*harness, *jobstest.Delivery) {
+	t.Helper()
+	hs := newHarness(t, c.handler, worker.Config{})
+	hs.dead.Err = c.deadErr
+	body := envelope(t, "J1", "test", 3)
+	if c.body != nil {
+		body = c.body(t)
+	}
+	if c.existing != nil {
+		existing := *c.existing
+		existing.ID, existing.Type, existing.MaxAttempts = "J1", "test", 3
+		if err := hs.store.Put(t.Context(), existing); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.failPut != "" {
+		hs.store.FailPut = func(r jobs.Record) error {
+			if r.Status == c.failPut {
+				return errTransient
+			}
+			return nil
+		}
+	}
+	return hs, &jobstest.Delivery{Body: body, N: c.attempt}
+}
+
+// check compares what the processor did with d against c.
+func (c processorCase) check(t *testing.T, hs *harness, d *jobstest.Delivery) {
+	t.Helper()
+	settlement, delay, count := d.Settled()
+	if settlement != c.wantSettle || delay != c.wantDelay || count != 1 {
+		t.Errorf("settled %q after %v, %d times; want %q after %v, once", settlement, delay, count, c.wantSettle, c.wantDelay)
+	}
+	if got := hs.handled.Load(); got != c.wantRuns {
+		t.Errorf("handler ran %d times, want %d", got, c.wantRuns)
+	}
+	rec, err := hs.store.Get(t.Context(), "J1")
+	switch {
+	case c.wantStatus == "" && err == nil:
+		t.Errorf("unexpected record %+v", rec)
+	case c.wantStatus != "" && err != nil:
+		t.Errorf("no record: %v", err)
+	case c.wantStatus != "":
+		if rec.Status != c.wantStatus || !strings.Contains(rec.LastError, c.wantErrText) {
+			t.Errorf("record = %+v, want status %q and error containing %q", rec, c.wantStatus, c.wantErrText)
+		}
+	}
+	letters := hs.dead.Letters()
+	if got := len(letters) == 1; got != c.wantDead {
+		t.Fatalf("dead letters = %+v, want dead-lettered=%v", letters, c.wantDead)
+	}
+	if c.wantDead {
+		wantAttempt := c.attempt
+		if c.wantAttempt != 0 {
+			wantAttempt = c.wantAttempt
+		}
+		if !strings.Contains(letters[0].LastError, c.wantErrText) || string(letters[0].Data) != string(d.Body) || letters[0].Attempts != wantAttempt {
+			t.Errorf("dead letter = %+v", letters[0])
+		}
+	}
+	finished, _, deadLettered := hs.rec.counts(c.wantOutcome, "test")
+	if finished != 1 {
+		t.Errorf("attempts finished with outcome %q = %d, want 1", c.wantOutcome, finished)
+	}
+	if wantDeadLettered := c.wantOutcome == worker.OutcomeDead && c.body == nil; (deadLettered == 1) != wantDeadLettered {
+		t.Errorf("dead letters recorded for type test = %d, want dead-lettered=%v", deadLettered, wantDeadLettered)
 	}
 }
 

@@ -7,6 +7,7 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -122,7 +123,7 @@ func (p *Process) Stop() error {
 		select {
 		case p.stopErr = <-p.done:
 		case <-time.After(stopTimeout):
-			p.stopErr = context.DeadlineExceeded
+			p.stopErr = fmt.Errorf("run did not return within %s of its cancellation", stopTimeout)
 		}
 	})
 	return p.stopErr
