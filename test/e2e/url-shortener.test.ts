@@ -78,6 +78,7 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
 
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status, await ready.clone().text()).toBe(200);
+      expect(await ready.json()).toEqual({ status: "ready", checks: { postgres: "ok", redis: "ok" } });
 
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toMatch(/^shortener_http_requests_total\{/m);
@@ -127,6 +128,8 @@ describe.skipIf(skipReason)("url-shortener with non-default options", () => {
       const { code, short_url } = (await created.json()) as { code: string; short_url: string };
       expect(code).toHaveLength(11);
       expect(short_url).toBe(`http://localhost:${port}/${code}`);
+      // Metrics are named after the project: dashes become underscores.
+      expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^tiny_links_http_requests_total\{/m);
     } finally {
       const stopped = await terminate(app);
       expect(stopped.exitCode, stopped.output).toBe(0);

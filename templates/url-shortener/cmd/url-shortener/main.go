@@ -1,10 +1,13 @@
-// Command {{name}} serves the URL shortener and its maintenance commands.
+// The command serves the URL shortener's HTTP API and redirects, and runs its
+// maintenance commands (migrate, healthcheck, version).
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+
+	"example.com/gopher-template/url-shortener/internal/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -12,7 +15,7 @@ var version = "dev"
 
 func main() {
 	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "{{name}}: %v\n", err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", config.AppName, err)
 		os.Exit(1)
 	}
 }

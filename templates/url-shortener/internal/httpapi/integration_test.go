@@ -11,14 +11,16 @@ import (
 	"testing"
 	"time"
 
-	rediscache "example.com/gopher-template/url-shortener/internal/cache/redis"
-	"example.com/gopher-template/url-shortener/internal/config"
+	goredis "github.com/redis/go-redis/v9"
+
+	"example.com/gopher-template/plumbing/health"
+
 	"example.com/gopher-template/url-shortener/internal/hits"
 	"example.com/gopher-template/url-shortener/internal/httpapi"
 	"example.com/gopher-template/url-shortener/internal/link"
-	"example.com/gopher-template/url-shortener/internal/metrics"
 	"example.com/gopher-template/url-shortener/internal/migrations"
-	"example.com/gopher-template/url-shortener/internal/store/postgres"
+	"example.com/gopher-template/url-shortener/internal/pgstore"
+	"example.com/gopher-template/url-shortener/internal/rediscache"
 	"example.com/gopher-template/url-shortener/internal/testenv"
 )
 
@@ -43,23 +45,18 @@ func (s *cacheSpy) Get(ctx context.Context, code string) (link.Link, bool, error
 
 type stack struct {
 	*testServer
-	repo    *postgres.Repository
+	repo    *pgstore.Repository
 	batcher *hits.Batcher
 	spy     *cacheSpy
 }
 
 // newStack wires the real PostgreSQL repository and Redis cache behind the
-// HTTP API, as run does. redisURL overrides REDIS_URL when not empty.
-func newStack(t *testing.T, redisURL string) *stack {
+// HTTP API, as run does. redisClient, when not nil, replaces the client of
+// REDIS_URL, e.g. with one that cannot reach Redis.
+func newStack(t *testing.T, redisClient *goredis.Client) *stack {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	dbURL := testenv.Postgres(t)
-	envRedisURL, prefix := testenv.Redis(t)
-	if redisURL == "" {
-		redisURL = envRedisURL
-	}
-
-	db, err := postgres.Open(t.Context(), logger, dbURL)
+	db, err := pgstore.Open(t.Context(), logger, pgstore.Options{URL: testenv.Postgres(t), MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,30 +68,38 @@ func newStack(t *testing.T, redisURL string) *stack {
 	if err := migrations.Up(t.Context(), logger, sqlDB); err != nil {
 		t.Fatal(err)
 	}
-	client, err := rediscache.NewClient(redisURL)
-	if err != nil {
+	redisURL, prefix := testenv.Redis(t)
+	if redisClient == nil {
+		redisClient = newRedisClient(t, redisURL)
+	}
+	cache := rediscache.New(redisClient, prefix, time.Hour)
+
+	s := &stack{testServer: &testServer{}, repo: pgstore.NewRepository(db), spy: &cacheSpy{Cache: cache}}
+	if s.batcher, err = hits.NewBatcher(logger, s.repo, hits.Options{Interval: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = client.Close() })
-	cache := rediscache.New(client, prefix, time.Hour)
-
-	s := &stack{
-		testServer: &testServer{},
-		repo:       postgres.NewRepository(db),
-		spy:        &cacheSpy{Cache: cache},
-	}
-	s.batcher = hits.NewBatcher(logger, s.repo, time.Hour)
-	cfg := config.Config{BaseURL: baseURL, RateLimitRPS: 100, RateLimitBurst: 100, CodeLength: codeLength}
-	svc := link.NewService(logger, s.repo, s.spy, s.batcher, link.Options{CodeLength: cfg.CodeLength})
-	s.handler = httpapi.NewServer(logger, cfg, svc, metrics.New(),
-		httpapi.Check{Name: "postgres", Check: sqlDB.PingContext},
-		httpapi.Check{Name: "redis", Check: cache.Ping},
+	m := newMetrics(t)
+	svc := newService(t, s.repo, s.spy, s.batcher, link.Options{CodeLength: codeLength, Recorder: m})
+	s.handler = newHandler(t, svc, m, httpapi.Options{BaseURL: baseURL, RateLimitRPS: 100, RateLimitBurst: 100},
+		health.Check{Name: "postgres", Required: true, Check: sqlDB.PingContext},
+		health.Check{Name: "redis", Check: cache.Ping},
 	)
 	return s
 }
 
+func newRedisClient(t *testing.T, url string) *goredis.Client {
+	t.Helper()
+	client, err := rediscache.NewClient(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	return client
+}
+
 func TestIntegrationCreateRedirectStats(t *testing.T) {
-	s := newStack(t, "")
+	t.Parallel()
+	s := newStack(t, nil)
 	created := s.create(t, `{"url":"https://example.org/integration"}`, nil)
 
 	for i := range 3 {
@@ -123,7 +128,7 @@ func TestIntegrationCreateRedirectStats(t *testing.T) {
 		t.Errorf("stats hits = %d, want 3", stats.Hits)
 	}
 
-	if rec := s.do(t, request{method: http.MethodGet, target: "/readyz"}); rec.Code != http.StatusOK {
+	if rec := s.do(t, request{method: http.MethodGet, target: "/readyz"}); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"status":"ready"`) {
 		t.Errorf("readyz = %d: %s", rec.Code, rec.Body)
 	}
 
@@ -136,7 +141,8 @@ func TestIntegrationCreateRedirectStats(t *testing.T) {
 }
 
 func TestIntegrationAliasConflictAndExpiry(t *testing.T) {
-	s := newStack(t, "")
+	t.Parallel()
+	s := newStack(t, nil)
 	s.create(t, `{"url":"https://example.org","alias":"taken"}`, nil)
 	if rec := s.do(t, request{method: http.MethodPost, target: "/api/v1/links", body: `{"url":"https://example.com","alias":"taken"}`}); rec.Code != http.StatusConflict {
 		t.Errorf("duplicate alias = %d, want 409", rec.Code)
@@ -153,21 +159,53 @@ func TestIntegrationAliasConflictAndExpiry(t *testing.T) {
 	}
 }
 
+// TestIntegrationRedisUnavailable proves that Redis is optional: without it
+// redirects are served from PostgreSQL, and /readyz stays 200, reporting
+// Redis degraded, so that the instance is kept in rotation.
 func TestIntegrationRedisUnavailable(t *testing.T) {
-	s := newStack(t, "redis://127.0.0.1:1/0")
-	created := s.create(t, `{"url":"https://example.org/no-cache"}`, nil)
-
-	rec := s.do(t, request{method: http.MethodGet, target: "/" + created.Code})
-	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "https://example.org/no-cache" {
-		t.Fatalf("redirect without Redis: %d %q", rec.Code, rec.Header().Get("Location"))
+	t.Parallel()
+	tests := []struct {
+		name   string
+		client func(t *testing.T) *goredis.Client
+	}{
+		{name: "nothing listening", client: func(t *testing.T) *goredis.Client {
+			// Port 1 (tcpmux) is privileged and unused: connections are refused.
+			return newRedisClient(t, "redis://127.0.0.1:1/0")
+		}},
+		{name: "connection closed", client: func(t *testing.T) *goredis.Client {
+			url, _ := testenv.Redis(t)
+			client := newRedisClient(t, url)
+			if err := client.Ping(t.Context()).Err(); err != nil {
+				t.Fatalf("Redis must be up before the client is closed: %v", err)
+			}
+			if err := client.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return client
+		}},
 	}
-	if s.spy.errors.Load() == 0 {
-		t.Error("cache lookups did not fail; is Redis really unreachable?")
-	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, tt.client(t))
+			created := s.create(t, `{"url":"https://example.org/no-cache"}`, nil)
 
-	rec = s.do(t, request{method: http.MethodGet, target: "/readyz"})
-	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"redis":"down"`) ||
-		!strings.Contains(rec.Body.String(), `"postgres":"ok"`) {
-		t.Errorf("readyz = %d %s, want 503 with redis down", rec.Code, rec.Body)
+			for range 2 {
+				rec := s.do(t, request{method: http.MethodGet, target: "/" + created.Code})
+				if rec.Code != http.StatusFound || rec.Header().Get("Location") != "https://example.org/no-cache" {
+					t.Fatalf("redirect without Redis: %d %q", rec.Code, rec.Header().Get("Location"))
+				}
+			}
+			if errs := s.spy.errors.Load(); errs != 2 {
+				t.Errorf("cache lookups failed %d times, want 2; is Redis really unreachable?", errs)
+			}
+
+			rec := s.do(t, request{method: http.MethodGet, target: "/readyz"})
+			body := rec.Body.String()
+			if rec.Code != http.StatusOK || !strings.Contains(body, `"status":"degraded"`) ||
+				!strings.Contains(body, `"redis":"degraded"`) || !strings.Contains(body, `"postgres":"ok"`) {
+				t.Errorf("readyz = %d %s, want 200, degraded, with redis degraded and postgres ok", rec.Code, body)
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"example.com/gopher-template/plumbing/health"
 	"example.com/gopher-template/plumbing/logging"
+
 	"example.com/gopher-template/url-shortener/internal/link"
 	"example.com/gopher-template/url-shortener/internal/metrics"
 	"example.com/gopher-template/url-shortener/internal/ratelimit"

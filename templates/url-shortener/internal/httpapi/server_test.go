@@ -9,11 +9,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"example.com/gopher-template/url-shortener/internal/config"
+	"github.com/gin-gonic/gin"
+
+	"example.com/gopher-template/plumbing/health"
+
 	"example.com/gopher-template/url-shortener/internal/httpapi"
 	"example.com/gopher-template/url-shortener/internal/link"
 	"example.com/gopher-template/url-shortener/internal/link/linktest"
@@ -24,7 +28,15 @@ const (
 	baseURL = "https://sho.rt"
 	// codeLength differs from the default on purpose: the length is configurable.
 	codeLength = 9
+	// appName names the metrics of the tests' servers.
+	appName = "test-app"
 )
+
+func TestMain(m *testing.M) {
+	// Gin's mode is process-wide: set it once, here, to silence its debug output.
+	gin.SetMode(gin.TestMode)
+	os.Exit(m.Run())
+}
 
 type testServer struct {
 	handler http.Handler
@@ -32,37 +44,75 @@ type testServer struct {
 	now     time.Time
 }
 
-type option func(*config.Config, *[]httpapi.Check)
+type option func(*httpapi.Options, *[]health.Check)
 
 func withToken(token string) option {
-	return func(c *config.Config, _ *[]httpapi.Check) { c.APIToken = token }
+	return func(o *httpapi.Options, _ *[]health.Check) { o.APIToken = token }
 }
 
 func withBurst(burst int) option {
-	return func(c *config.Config, _ *[]httpapi.Check) { c.RateLimitBurst = burst }
+	return func(o *httpapi.Options, _ *[]health.Check) { o.RateLimitBurst = burst }
 }
 
-func withCheck(name string, err error) option {
-	return func(_ *config.Config, checks *[]httpapi.Check) {
-		*checks = append(*checks, httpapi.Check{Name: name, Check: func(context.Context) error { return err }})
+func withCheck(name string, required bool, err error) option {
+	return func(_ *httpapi.Options, checks *[]health.Check) {
+		*checks = append(*checks, health.Check{Name: name, Required: required, Check: func(context.Context) error { return err }})
 	}
+}
+
+func newMetrics(tb testing.TB) *metrics.Metrics {
+	tb.Helper()
+	m, err := metrics.New(metrics.Namespace(appName))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// newHandler builds the handler as run does, around svc.
+func newHandler(tb testing.TB, svc *link.Service, m *metrics.Metrics, opts httpapi.Options, checks ...health.Check) http.Handler {
+	tb.Helper()
+	h, err := httpapi.NewServer(slog.New(slog.DiscardHandler), opts, svc, m, checks...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
+}
+
+func newService(tb testing.TB, repo link.Repository, cache link.Cache, hits link.HitCounter, opts link.Options) *link.Service {
+	tb.Helper()
+	svc, err := link.NewService(slog.New(slog.DiscardHandler), repo, cache, hits, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
 }
 
 func newTestServer(tb testing.TB, opts ...option) *testServer {
 	tb.Helper()
-	cfg := config.Config{BaseURL: baseURL, RateLimitRPS: 1, RateLimitBurst: 1000, CodeLength: codeLength}
-	var checks []httpapi.Check
+	httpOpts := httpapi.Options{BaseURL: baseURL, RateLimitRPS: 1, RateLimitBurst: 1000}
+	var checks []health.Check
 	for _, o := range opts {
-		o(&cfg, &checks)
+		o(&httpOpts, &checks)
 	}
 	ts := &testServer{cache: linktest.NewCache(), now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	logger := slog.New(slog.DiscardHandler)
-	svc := link.NewService(logger, linktest.NewRepository(), ts.cache, linktest.NewHits(), link.Options{
-		CodeLength: cfg.CodeLength,
+	m := newMetrics(tb)
+	svc := newService(tb, linktest.NewRepository(), ts.cache, linktest.NewHits(), link.Options{
+		CodeLength: codeLength,
+		Recorder:   m,
 		Now:        func() time.Time { return ts.now },
 	})
-	ts.handler = httpapi.NewServer(logger, cfg, svc, metrics.New(), checks...)
+	ts.handler = newHandler(tb, svc, m, httpOpts, checks...)
 	return ts
+}
+
+func TestNewServerRejectsBadProxies(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, linktest.NewRepository(), linktest.NewCache(), linktest.NewHits(), link.Options{CodeLength: codeLength})
+	m := newMetrics(t)
+	if _, err := httpapi.NewServer(slog.New(slog.DiscardHandler), httpapi.Options{TrustedProxies: []string{"proxy.local"}}, svc, m); err == nil {
+		t.Fatal("NewServer() accepted a proxy that is neither an IP nor a CIDR")
+	}
 }
 
 type request struct {
@@ -119,6 +169,7 @@ func (ts *testServer) create(tb testing.TB, body string, headers map[string]stri
 }
 
 func TestCreateLink(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		body       string
@@ -142,6 +193,7 @@ func TestCreateLink(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ts := newTestServer(t)
 			ts.create(t, `{"url":"https://example.org","alias":"taken"}`, nil)
 
@@ -158,35 +210,43 @@ func TestCreateLink(t *testing.T) {
 				}
 				return
 			}
-			got := decode[linkJSON](t, rec)
-			var req struct {
-				URL       string     `json:"url"`
-				Alias     string     `json:"alias"`
-				ExpiresAt *time.Time `json:"expires_at"`
-			}
-			if err := json.Unmarshal([]byte(tt.body), &req); err != nil {
-				t.Fatal(err)
-			}
-			if got.URL != req.URL || got.ShortURL != baseURL+"/"+got.Code || got.Hits != 0 || got.CreatedAt.IsZero() {
-				t.Errorf("unexpected link %+v", got)
-			}
-			if req.Alias != "" && got.Code != req.Alias {
-				t.Errorf("code = %q, want alias %q", got.Code, req.Alias)
-			}
-			if req.Alias == "" && len(got.Code) != codeLength {
-				t.Errorf("generated code %q, want %d characters", got.Code, codeLength)
-			}
-			if (req.ExpiresAt == nil) != (got.ExpiresAt == nil) {
-				t.Errorf("expires_at = %v, want %v", got.ExpiresAt, req.ExpiresAt)
-			}
-			if loc := rec.Header().Get("Location"); loc != "/api/v1/links/"+got.Code {
-				t.Errorf("Location = %q", loc)
-			}
+			checkCreated(t, rec, tt.body)
 		})
 	}
 }
 
+// checkCreated checks that rec answers the creation request body with a
+// matching new link.
+func checkCreated(t *testing.T, rec *httptest.ResponseRecorder, body string) {
+	t.Helper()
+	got := decode[linkJSON](t, rec)
+	var req struct {
+		URL       string     `json:"url"`
+		Alias     string     `json:"alias"`
+		ExpiresAt *time.Time `json:"expires_at"`
+	}
+	if err := json.Unmarshal([]byte(body), &req); err != nil {
+		t.Fatal(err)
+	}
+	if got.URL != req.URL || got.ShortURL != baseURL+"/"+got.Code || got.Hits != 0 || got.CreatedAt.IsZero() {
+		t.Errorf("unexpected link %+v", got)
+	}
+	if req.Alias != "" && got.Code != req.Alias {
+		t.Errorf("code = %q, want alias %q", got.Code, req.Alias)
+	}
+	if req.Alias == "" && len(got.Code) != codeLength {
+		t.Errorf("generated code %q, want %d characters", got.Code, codeLength)
+	}
+	if (req.ExpiresAt == nil) != (got.ExpiresAt == nil) {
+		t.Errorf("expires_at = %v, want %v", got.ExpiresAt, req.ExpiresAt)
+	}
+	if loc := rec.Header().Get("Location"); loc != "/api/v1/links/"+got.Code {
+		t.Errorf("Location = %q", loc)
+	}
+}
+
 func TestCreateLinkExpiresAtIsNullWhenUnset(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	rec := ts.do(t, request{method: http.MethodPost, target: "/api/v1/links", body: `{"url":"https://example.org/?a=1&b=2"}`})
 	if !strings.Contains(rec.Body.String(), `"expires_at":null`) {
@@ -198,6 +258,7 @@ func TestCreateLinkExpiresAtIsNullWhenUnset(t *testing.T) {
 }
 
 func TestRedirect(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name         string
 		code         string
@@ -213,6 +274,7 @@ func TestRedirect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ts := newTestServer(t)
 			ts.create(t, `{"url":"https://example.org/live","alias":"live"}`, nil)
 			ts.create(t, fmt.Sprintf(`{"url":"https://example.org/soon","alias":"short-lived","expires_at":%q}`,
@@ -231,6 +293,7 @@ func TestRedirect(t *testing.T) {
 }
 
 func TestRedirectUsesCacheAndSurvivesCacheFailure(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	created := ts.create(t, `{"url":"https://example.org/cached"}`, nil)
 	for range 3 {
@@ -254,6 +317,7 @@ func TestRedirectUsesCacheAndSurvivesCacheFailure(t *testing.T) {
 }
 
 func TestGetAndDeleteLink(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.create(t, `{"url":"https://example.org","alias":"doomed"}`, nil)
 
@@ -277,6 +341,7 @@ func TestGetAndDeleteLink(t *testing.T) {
 }
 
 func TestListLinks(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	const total = 5
 	for i := range total {
@@ -322,6 +387,7 @@ func TestListLinks(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, withBurst(2))
 	body := `{"url":"https://example.org"}`
 	for range 2 {
@@ -341,6 +407,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestAPIToken(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, withToken("s3cret"))
 	ts.create(t, `{"url":"https://example.org","alias":"public"}`, map[string]string{"Authorization": "Bearer s3cret"})
 
@@ -380,19 +447,25 @@ func TestAPIToken(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
+	refused := errors.New("refused")
 	tests := []struct {
 		name       string
 		opts       []option
 		wantStatus int
+		wantBody   string
 		wantChecks map[string]string
 	}{
-		{name: "all up", opts: []option{withCheck("postgres", nil), withCheck("redis", nil)},
-			wantStatus: http.StatusOK, wantChecks: map[string]string{"postgres": "ok", "redis": "ok"}},
-		{name: "redis down", opts: []option{withCheck("postgres", nil), withCheck("redis", errors.New("refused"))},
-			wantStatus: http.StatusServiceUnavailable, wantChecks: map[string]string{"postgres": "ok", "redis": "down"}},
+		{name: "all up", opts: []option{withCheck("postgres", true, nil), withCheck("redis", false, nil)},
+			wantStatus: http.StatusOK, wantBody: "ready", wantChecks: map[string]string{"postgres": "ok", "redis": "ok"}},
+		{name: "redis down", opts: []option{withCheck("postgres", true, nil), withCheck("redis", false, refused)},
+			wantStatus: http.StatusOK, wantBody: "degraded", wantChecks: map[string]string{"postgres": "ok", "redis": "degraded"}},
+		{name: "postgres down", opts: []option{withCheck("postgres", true, refused), withCheck("redis", false, nil)},
+			wantStatus: http.StatusServiceUnavailable, wantBody: "unavailable", wantChecks: map[string]string{"postgres": "unavailable", "redis": "ok"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ts := newTestServer(t, tt.opts...)
 			if rec := ts.do(t, request{method: http.MethodGet, target: "/healthz"}); rec.Code != http.StatusOK {
 				t.Errorf("healthz status = %d", rec.Code)
@@ -402,44 +475,53 @@ func TestHealthAndReadiness(t *testing.T) {
 				t.Fatalf("readyz status = %d, want %d", rec.Code, tt.wantStatus)
 			}
 			body := decode[struct {
+				Status string            `json:"status"`
 				Checks map[string]string `json:"checks"`
 			}](t, rec)
-			if fmt.Sprint(body.Checks) != fmt.Sprint(tt.wantChecks) {
-				t.Errorf("checks = %v, want %v", body.Checks, tt.wantChecks)
+			if body.Status != tt.wantBody || fmt.Sprint(body.Checks) != fmt.Sprint(tt.wantChecks) {
+				t.Errorf("readyz = %s %v, want %s %v", body.Status, body.Checks, tt.wantBody, tt.wantChecks)
 			}
 		})
 	}
 }
 
 func TestRequestID(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	rec := ts.do(t, request{method: http.MethodGet, target: "/healthz", headers: map[string]string{"X-Request-ID": "abc-123"}})
 	if got := rec.Header().Get("X-Request-ID"); got != "abc-123" {
 		t.Errorf("echoed X-Request-ID = %q", got)
 	}
+	seen := map[string]bool{}
 	for _, in := range []string{"", "bad id with spaces", strings.Repeat("x", 200)} {
 		rec := ts.do(t, request{method: http.MethodGet, target: "/healthz", headers: map[string]string{"X-Request-ID": in}})
-		if got := rec.Header().Get("X-Request-ID"); len(got) != 36 {
-			t.Errorf("for %q got X-Request-ID %q, want a generated UUID", in, got)
+		got := rec.Header().Get("X-Request-ID")
+		if got == "" || got == in || seen[got] {
+			t.Errorf("for %q got X-Request-ID %q, want a new one", in, got)
 		}
+		seen[got] = true
 	}
 }
 
 func TestMetricsEndpoint(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	created := ts.create(t, `{"url":"https://example.org"}`, nil)
 	ts.do(t, request{method: http.MethodGet, target: "/" + created.Code})
 	ts.do(t, request{method: http.MethodGet, target: "/nowhere"})
+	ts.do(t, request{method: http.MethodGet, target: "/a/b/c"})
 
 	rec := ts.do(t, request{method: http.MethodGet, target: "/metrics"})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status = %d", rec.Code)
 	}
 	for _, want := range []string{
-		`shortener_http_requests_total{method="POST",route="/api/v1/links",status="201"} 1`,
-		`shortener_http_request_duration_seconds_count{method="GET",route="/:code",status="302"} 1`,
-		`shortener_redirects_total{result="found"} 1`,
-		`shortener_redirects_total{result="not_found"} 1`,
+		`test_app_http_requests_total{method="POST",route="/api/v1/links",status="201"} 1`,
+		`test_app_http_request_duration_seconds_count{method="GET",route="/:code",status="302"} 1`,
+		`test_app_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`test_app_redirects_total{result="found"} 1`,
+		`test_app_redirects_total{result="not_found"} 1`,
+		`test_app_cache_requests_total{result="miss"} 2`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(rec.Body.String(), want) {
@@ -449,6 +531,7 @@ func TestMetricsEndpoint(t *testing.T) {
 }
 
 func TestUnknownRoute(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	rec := ts.do(t, request{method: http.MethodGet, target: "/a/b/c"})
 	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `"error"`) {
@@ -474,10 +557,9 @@ func BenchmarkRedirect(b *testing.B) {
 type brokenRepository struct{ link.Repository }
 
 func TestPanicRecovery(t *testing.T) {
-	logger := slog.New(slog.DiscardHandler)
-	svc := link.NewService(logger, brokenRepository{}, linktest.NewCache(), linktest.NewHits(), link.Options{CodeLength: codeLength})
-	cfg := config.Config{BaseURL: baseURL, RateLimitRPS: 1, RateLimitBurst: 10, CodeLength: codeLength}
-	ts := &testServer{handler: httpapi.NewServer(logger, cfg, svc, metrics.New())}
+	t.Parallel()
+	svc := newService(t, brokenRepository{}, linktest.NewCache(), linktest.NewHits(), link.Options{CodeLength: codeLength})
+	ts := &testServer{handler: newHandler(t, svc, newMetrics(t), httpapi.Options{BaseURL: baseURL, RateLimitRPS: 1, RateLimitBurst: 10})}
 
 	rec := ts.do(t, request{method: http.MethodGet, target: "/api/v1/links/abcdef"})
 	if rec.Code != http.StatusInternalServerError {
@@ -485,5 +567,12 @@ func TestPanicRecovery(t *testing.T) {
 	}
 	if got := decode[map[string]string](t, rec)["error"]; got != "internal error" {
 		t.Errorf("error = %q", got)
+	}
+	if rec.Header().Get("X-Request-ID") == "" {
+		t.Error("500 after a panic lacks X-Request-ID")
+	}
+	metrics := ts.do(t, request{method: http.MethodGet, target: "/metrics"}).Body.String()
+	if want := `test_app_http_requests_total{method="GET",route="/api/v1/links/:code",status="500"} 1`; !strings.Contains(metrics, want) {
+		t.Errorf("metrics lack %s", want)
 	}
 }

@@ -44,8 +44,8 @@ type Service struct {
 	newCode  func() (string, error)
 }
 
-// NewService returns a Service backed by the given ports. It fails when
-// opts.CodeLength is out of bounds.
+// NewService returns a Service backed by the given ports. Without
+// opts.NewCode, it fails when opts.CodeLength is out of bounds.
 func NewService(logger *slog.Logger, repo Repository, cache Cache, hits HitCounter, opts Options) (*Service, error) {
 	s := &Service{
 		logger:   logger,

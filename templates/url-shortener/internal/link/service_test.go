@@ -212,15 +212,7 @@ func TestServiceResolve(t *testing.T) {
 			if tt.expiresIn > 0 {
 				p.ExpiresAt = ptr(f.now.Add(tt.expiresIn))
 			}
-			created, err := f.svc.Create(t.Context(), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.cached {
-				if err := f.cache.Set(t.Context(), created); err != nil {
-					t.Fatal(err)
-				}
-			}
+			created := f.seed(t, p, tt.cached)
 			f.now = f.now.Add(tt.advance)
 			f.cache.Err, f.repo.Err = tt.cacheErr, tt.repoErr
 			code := tt.code
@@ -238,22 +230,44 @@ func TestServiceResolve(t *testing.T) {
 			if hits := f.hits.Pending(code); hits != tt.wantHits {
 				t.Errorf("hits = %d, want %d", hits, tt.wantHits)
 			}
-			lookups, resolved := f.recorder.Counts()
-			if want := map[string]int{tt.wantResult: 1}; fmt.Sprint(resolved) != fmt.Sprint(want) {
-				t.Errorf("recorded results = %v, want %v", resolved, want)
-			}
-			wantLookups := map[string]int{}
-			if tt.wantLookup != "" {
-				wantLookups[tt.wantLookup] = 1
-			}
-			if fmt.Sprint(lookups) != fmt.Sprint(wantLookups) {
-				t.Errorf("recorded cache lookups = %v, want %v", lookups, wantLookups)
-			}
+			checkRecorded(t, f.recorder, tt.wantLookup, tt.wantResult)
 			f.cache.Err = nil
 			if _, cached, _ := f.cache.Get(t.Context(), code); cached != tt.wantCached {
 				t.Errorf("cached = %v, want %v", cached, tt.wantCached)
 			}
 		})
+	}
+}
+
+// seed creates a link from p, and caches it when cached is set.
+func (f *fixture) seed(t *testing.T, p link.CreateParams, cached bool) link.Link {
+	t.Helper()
+	created, err := f.svc.Create(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cached {
+		if err := f.cache.Set(t.Context(), created); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return created
+}
+
+// checkRecorded checks that one Resolve recorded result and, unless lookup is
+// empty, one cache lookup with that result.
+func checkRecorded(t *testing.T, r *linktest.Recorder, lookup, result string) {
+	t.Helper()
+	lookups, resolved := r.Counts()
+	if want := map[string]int{result: 1}; fmt.Sprint(resolved) != fmt.Sprint(want) {
+		t.Errorf("recorded results = %v, want %v", resolved, want)
+	}
+	wantLookups := map[string]int{}
+	if lookup != "" {
+		wantLookups[lookup] = 1
+	}
+	if fmt.Sprint(lookups) != fmt.Sprint(wantLookups) {
+		t.Errorf("recorded cache lookups = %v, want %v", lookups, wantLookups)
 	}
 }
 

@@ -29,7 +29,7 @@ type Metrics struct {
 }
 
 // Namespace turns an application name such as "url-shortener" into a metric
-// namespace ("url_shortener"): Prometheus names cannot hold dashes.
+// namespace ("url_shortener"): classic Prometheus names hold no dashes.
 func Namespace(appName string) string {
 	return strings.ReplaceAll(appName, "-", "_")
 }

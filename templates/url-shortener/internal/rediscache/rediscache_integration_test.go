@@ -8,8 +8,8 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"example.com/gopher-template/url-shortener/internal/rediscache"
 	"example.com/gopher-template/url-shortener/internal/link"
+	"example.com/gopher-template/url-shortener/internal/rediscache"
 	"example.com/gopher-template/url-shortener/internal/testenv"
 )
 

@@ -1,6 +1,6 @@
 //go:build integration
 
-package postgres_test
+package pgstore_test
 
 import (
 	"errors"
@@ -11,14 +11,14 @@ import (
 
 	"example.com/gopher-template/url-shortener/internal/link"
 	"example.com/gopher-template/url-shortener/internal/migrations"
-	"example.com/gopher-template/url-shortener/internal/store/postgres"
+	"example.com/gopher-template/url-shortener/internal/pgstore"
 	"example.com/gopher-template/url-shortener/internal/testenv"
 )
 
-func newRepository(t *testing.T) *postgres.Repository {
+func newRepository(t *testing.T) *pgstore.Repository {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	db, err := postgres.Open(t.Context(), logger, postgres.Options{URL: testenv.Postgres(t), MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute})
+	db, err := pgstore.Open(t.Context(), logger, pgstore.Options{URL: testenv.Postgres(t), MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func newRepository(t *testing.T) *postgres.Repository {
 	if err := migrations.Up(t.Context(), logger, sqlDB); err != nil {
 		t.Fatal(err)
 	}
-	return postgres.NewRepository(db)
+	return pgstore.NewRepository(db)
 }
 
 func TestRepository(t *testing.T) {

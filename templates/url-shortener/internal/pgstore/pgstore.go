@@ -1,6 +1,6 @@
-// Package postgres implements link.Repository on PostgreSQL with GORM and
+// Package pgstore implements link.Repository on PostgreSQL with GORM and
 // the pgx driver.
-package postgres
+package pgstore
 
 import (
 	"context"
