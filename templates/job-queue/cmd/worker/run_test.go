@@ -1,42 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"strings"
 	"testing"
+
+	"example.com/gopher-template/job-queue/internal/app/apptest"
 )
 
 // The shared start-up is tested in internal/app; these check that run wires this binary to it.
 func TestRun(t *testing.T) {
 	t.Parallel()
-
-	tests := []struct {
-		name       string
-		args       []string
-		env        map[string]string
-		wantErr    string
-		wantStdout string
-	}{
-		{name: "version", args: []string{"worker", "version"}, wantStdout: "dev\n"},
-		{name: "concurrency above the bound", args: []string{"worker"}, env: map[string]string{"WORKER_CONCURRENCY": "1025"}, wantErr: "WORKER_CONCURRENCY"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var stdout, stderr bytes.Buffer
-			err := run(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &stdout, &stderr)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("run(%v) = %v, want an error containing %q", tt.args, err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("run(%v): %v", tt.args, err)
-			}
-			if stdout.String() != tt.wantStdout {
-				t.Errorf("stdout = %q, want %q", stdout.String(), tt.wantStdout)
-			}
-		})
-	}
+	apptest.RunCases(t, run, []apptest.Case{
+		{Name: "version", Args: []string{"worker", "version"}, WantStdout: "dev\n"},
+		{Name: "concurrency above the bound", Args: []string{"worker"}, Env: map[string]string{"WORKER_CONCURRENCY": "1025"}, WantErr: "WORKER_CONCURRENCY"},
+	})
 }
