@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -93,19 +94,10 @@ func ShutdownAll(ctx context.Context, timeout time.Duration, servers ...*Running
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	errs := make([]error, len(servers))
-	done := make(chan struct{})
-	pending := len(servers)
-	if pending == 0 {
-		return nil
-	}
+	var wg sync.WaitGroup
 	for i, r := range servers {
-		go func() {
-			errs[i] = r.Shutdown(ctx)
-			done <- struct{}{}
-		}()
+		wg.Go(func() { errs[i] = r.Shutdown(ctx) })
 	}
-	for range pending {
-		<-done
-	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
