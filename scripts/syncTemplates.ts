@@ -4,13 +4,15 @@
 //   with the template's own answers;
 // - go.mod and go.sum are what `go mod tidy` settles on for the generated tree (tidy cannot run in
 //   place: the shared plumbing module is only resolvable through templates/go.work).
-// To bump a Go module: edit its version in templates/<id>/go.mod, run this, let the tests prove it.
+// - templates/go.work's toolchain line is the newest one any project pins.
+// To bump a Go module or the toolchain: edit templates/<id>/go.mod, run this, let the tests prove it.
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import fs from "fs-extra";
 
 import { generateProject } from "../src/core/generateProject.js";
+import { compareReleases, parseGoVersions } from "../src/core/goToolchain.js";
 import { templatesDir } from "../src/core/packageInfo.js";
 import { createRenderer } from "../src/core/renderer.js";
 import { templateAnswers } from "../src/core/templateAnswers.js";
@@ -37,5 +39,17 @@ async function sync(id: string): Promise<void> {
   }
 }
 
+/** go.work runs the templates in place with the newest toolchain any project pins. */
+async function syncWorkspaceToolchain(): Promise<void> {
+  const toolchains = await Promise.all(
+    catalogue().map(async (spec) => parseGoVersions(await fs.readFile(path.join(templatesDir, spec.id, "go.mod"), "utf8")).toolchain),
+  );
+  const newest = toolchains.sort(compareReleases).at(-1)!;
+  const file = path.join(templatesDir, "go.work");
+  await fs.writeFile(file, (await fs.readFile(file, "utf8")).replace(/^toolchain go\S+$/m, `toolchain go${newest}`));
+  console.log(`go.work: toolchain go${newest}`);
+}
+
 const ids = process.argv.slice(2);
 for (const id of ids.length > 0 ? ids : catalogue().map((spec) => spec.id)) await sync(id);
+await syncWorkspaceToolchain();

@@ -1,5 +1,6 @@
 import type { ProjectSpec, Service } from "../specs/schema.js";
 import type { Answers } from "./answers.js";
+import { templateGoVersions, type GoVersions } from "./goToolchain.js";
 import { generatorName, generatorVersion } from "./packageInfo.js";
 
 /** The data every template of a project is rendered with. */
@@ -8,7 +9,8 @@ export interface TemplateContext {
   module: string;
   options: Answers["options"];
   project: Pick<ProjectSpec, "title">;
-  go: ProjectSpec["go"];
+  /** From the template's go.mod: the go line and the pinned toolchain. */
+  go: GoVersions;
   tools: ProjectSpec["tools"];
   services: Record<Service, boolean>;
   binaries: string[];
@@ -38,7 +40,7 @@ export function templateContext(spec: ProjectSpec, answers: Answers): TemplateCo
     module: answers.module,
     options: answers.options,
     project: { title: spec.title },
-    go: spec.go,
+    go: templateGoVersions(spec.id),
     tools: spec.tools,
     services: {
       postgres: spec.services.includes("postgres"),

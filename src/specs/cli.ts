@@ -8,7 +8,6 @@ export const cli = {
     "client with timeouts and Retry-After-aware retries, shell completions, man pages and GoReleaser archives.",
   stage: "Frameworks & ecosystem: CLI apps with Cobra (used in Kubernetes, Docker)",
   stack: ["Cobra", "HTTP client", "YAML", "GoReleaser"],
-  go: { version: "1.26" },
   tools: { golangciLint: "v2.15.0", govulncheck: "v1.9.0" },
   services: [],
   binaries: ["{{name}}"],

@@ -9,7 +9,6 @@ export const jobQueue = {
     "with a Grafana dashboard, and a load test plus profiling guide.",
   stage: "Months 1–2: write a custom worker pool + profiler report; months 7–8: Prometheus + Grafana",
   stack: ["NATS JetStream", "worker pool", "Prometheus", "Grafana", "pprof", "Docker"],
-  go: { version: "1.26" },
   tools: { golangciLint: "v2.15.0", govulncheck: "v1.9.0" },
   services: ["nats"],
   binaries: ["api", "worker", "loadtest"],

@@ -34,13 +34,6 @@ export const projectSpecSchema = z.strictObject({
   /** The roadmap stage this project trains. */
   stage: z.string().min(1),
   stack: z.array(z.string().min(1)).min(1),
-  go: z.strictObject({
-    /**
-     * The one Go release line used by go.mod, the Dockerfile builder and every CI job. The Go
-     * modules themselves are pinned in the template's own go.mod (templates/<id>/go.mod).
-     */
-    version: z.string().regex(/^1\.\d+$/, 'must be a Go release line such as "1.26"'),
-  }),
   /** Tools the generated repo pins (CI, Makefile). */
   tools: z.strictObject({
     golangciLint: pinnedVersion,

@@ -8,7 +8,6 @@ export const urlShortener = {
     "per-client rate limiting, Prometheus metrics, pprof on an admin listener and graceful shutdown.",
   stage: "Months 3–4: build a REST API with Gin + GORM, deploy on Docker + CI/CD",
   stack: ["Gin", "GORM", "PostgreSQL", "Redis", "goose", "Prometheus", "Docker"],
-  go: { version: "1.26" },
   tools: { golangciLint: "v2.15.0", govulncheck: "v1.9.0" },
   services: ["postgres", "redis"],
   binaries: ["{{name}}"],

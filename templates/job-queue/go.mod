@@ -2,6 +2,8 @@ module example.com/gopher-template/job-queue
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/nats-io/nats.go v1.55.0
 	github.com/prometheus/client_golang v1.25.0

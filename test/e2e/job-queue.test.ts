@@ -59,6 +59,7 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
 
   itClimbsTheGoLadder(() => dir, {
     golangciLint: tools.golangciLint,
+    govulncheck: spec.tools.govulncheck,
     tags: ["integration"],
     integration: {
       against: "NATS JetStream",

@@ -10,6 +10,7 @@ import { freshDatabase } from "../support/postgres.js";
 import { itClimbsTheGoLadder } from "../support/ladderTests.js";
 import { ladderPrerequisites } from "../support/prerequisites.js";
 import { freshKeyPrefix } from "../support/redis.js";
+import { expectNoReachableVulnerabilities } from "../support/vulncheck.js";
 import { freePort, start, terminate, waitFor } from "../support/processes.js";
 
 const spec = findSpec("url-shortener");
@@ -28,6 +29,7 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
 
   itClimbsTheGoLadder(() => dir, {
     golangciLint: tools.golangciLint,
+    govulncheck: spec.tools.govulncheck,
     tags: ["integration"],
     integration: {
       against: "PostgreSQL and Redis",
@@ -111,6 +113,7 @@ describe.skipIf(skipReason)("url-shortener with non-default options", () => {
     await expectTidyNoop(dir);
     await vet(dir);
     await raceTests(dir, {}, []);
+    await expectNoReachableVulnerabilities(dir, spec.tools.govulncheck);
     const bin = path.join(dir, "out");
     await buildLikeDockerfile(dir, bin);
     const db = await freshDatabase("tiny_boot");

@@ -6,6 +6,7 @@ import { parseAllDocuments } from "yaml";
 import { validate as validateDockerfile } from "dockerfile-utils";
 import { expect } from "vitest";
 
+import { parseGoVersions } from "../../src/core/goToolchain.js";
 import { childEnv } from "./environment.js";
 
 /**
@@ -13,7 +14,9 @@ import { childEnv } from "./environment.js";
  * Each throws (with the tool's output) when the repository fails it.
  */
 // -mod=readonly (the default, said out loud): a go command that wants to edit go.mod fails the ladder.
-const goEnv = { GOFLAGS: "-mod=readonly", CGO_ENABLED: "1" };
+// GOTOOLCHAIN=auto: every go command runs the exact release go.mod's toolchain line pins (downloaded
+// through the module proxy once), never whichever Go the machine has.
+const goEnv = { GOFLAGS: "-mod=readonly", CGO_ENABLED: "1", GOTOOLCHAIN: "auto" };
 
 export async function sh(command: string, args: string[], options: Options = {}) {
   const env = childEnv({ ...goEnv, ...(options.env as Record<string, string> | undefined) });
@@ -22,6 +25,13 @@ export async function sh(command: string, args: string[], options: Options = {})
     throw new Error(`${command} ${args.join(" ")} failed (exit ${result.exitCode}):\n${String(result.all).slice(-8000)}`);
   }
   return result;
+}
+
+/** The go command in dir runs exactly the release go.mod's toolchain line names. */
+export async function expectPinnedToolchain(dir: string): Promise<void> {
+  const { toolchain } = parseGoVersions(await fs.readFile(path.join(dir, "go.mod"), "utf8"));
+  const { stdout } = await sh("go", ["env", "GOVERSION"], { cwd: dir });
+  expect(String(stdout).trim()).toBe(`go${toolchain}`);
 }
 
 /** go mod tidy must change nothing: the emitted go.mod and go.sum are already what tidy writes. */
@@ -43,7 +53,7 @@ export async function vet(dir: string, tags: string[] = []): Promise<void> {
 }
 
 export async function lint(dir: string, golangciLint: string, tags: string[] = []): Promise<void> {
-  await sh(golangciLint, ["run", ...(tags.length ? ["--build-tags", tags.join(",")] : []), "./..."], { cwd: dir });
+  await sh(golangciLint, ["run", "--allow-serial-runners", ...(tags.length ? ["--build-tags", tags.join(",")] : []), "./..."], { cwd: dir });
 }
 
 export async function raceTests(dir: string, env: Record<string, string> = {}, tags: string[] = []) {

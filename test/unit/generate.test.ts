@@ -7,6 +7,7 @@ import os from "node:os";
 
 import { completeAnswers } from "../../src/core/answers.js";
 import { generateProject } from "../../src/core/generateProject.js";
+import { parseGoVersions, templateGoVersions } from "../../src/core/goToolchain.js";
 import { placeholderRoot } from "../../src/core/modulePaths.js";
 import { catalogue } from "../../src/specs/catalogue.js";
 import { parseSpec } from "../../src/specs/schema.js";
@@ -41,7 +42,7 @@ describe.each(catalogue().map((spec) => [spec.id, spec] as const))("generating %
       const text = await fs.readFile(path.join(dir, file), "utf8");
       expect(text, file).not.toMatch(/&(amp|lt|gt|quot|#x27|#x60|#x3D);/);
       // Our template vocabulary never survives rendering (Go composite literals like {{"a", 1}} may).
-      expect(text, file).not.toMatch(/\{\{[#/]?\s*(name|module|options\.|project\.|go\.version|tools\.|if |each |upperSnake |goString )/);
+      expect(text, file).not.toMatch(/\{\{[#/]?\s*(name|module|options\.|project\.|go\.(minimum|toolchain)|tools\.|if |each |upperSnake |goString )/);
     }
   });
 
@@ -53,15 +54,21 @@ describe.each(catalogue().map((spec) => [spec.id, spec] as const))("generating %
     expect(files.filter((f) => f.endsWith(".hbs"))).toEqual([]);
   });
 
-  it("uses the spec's one Go version in go.mod, the Dockerfile and CI", async () => {
+  it("builds with one exact Go release everywhere: go.mod's toolchain line, the Dockerfile and CI", async () => {
     const { dir } = await generateInto(id);
     made.push(dir);
     const read = (f: string) => fs.readFile(path.join(dir, f), "utf8");
-    expect(await read("go.mod")).toMatch(new RegExp(`^go ${spec.go.version.replace(".", "\\.")}\\.0$`, "m"));
-    expect(await read(".github/workflows/ci.yml")).toContain(`GO_VERSION: "${spec.go.version}"`);
-    expect((await read(".github/workflows/ci.yml")).match(/go-version: (.*)/g)?.every((l) => l.includes("env.GO_VERSION"))).toBe(true);
+    const { minimum, toolchain } = templateGoVersions(id);
+    const gomod = parseGoVersions(await read("go.mod"));
+    expect(gomod).toEqual({ minimum, toolchain });
+    const ci = await read(".github/workflows/ci.yml");
+    const setups = ci.match(/uses: actions\/setup-go@v6\n\s+with:\n\s+go-version-file: go\.mod\b/g) ?? [];
+    expect(setups.length).toBeGreaterThan(0);
+    expect(setups).toHaveLength(ci.match(/uses: actions\/setup-go/g)!.length);
+    expect(ci).not.toMatch(/go-version:|env\.GO_VERSION/);
     if (spec.layers.includes("docker")) {
-      expect(await read("Dockerfile")).toContain(`ARG GO_VERSION=${spec.go.version}\n`);
+      expect(await read("Dockerfile")).toContain(`ARG GO_VERSION=${toolchain}\n`);
+      expect(ci).toContain(`grep -qx "ARG GO_VERSION=$want" Dockerfile`);
       expect(await read("Dockerfile")).toMatch(/^FROM golang:\$\{GO_VERSION\}-/m);
       expect(await read("Dockerfile")).toMatch(/^FROM gcr\.io\/distroless\/static-debian13:nonroot$/m);
       expect(await read("Dockerfile")).toMatch(/^USER nonroot:nonroot$/m);

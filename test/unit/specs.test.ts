@@ -18,7 +18,7 @@ describe("project specs", () => {
 
   it.each([
     [{ id: "Bad Id" }, /"Bad Id": id: /],
-    [{ go: { version: "1.26.8" } }, /go\.version: must be a Go release line/],
+    [{ go: { version: "1.26" } }, /Unrecognized key.*"go"|go/],
     [{ tools: { golangciLint: "v2.15.0" } }, /tools\.govulncheck/],
     [{ tools: { golangciLint: "latest", govulncheck: "v1.9.0" } }, /tools\.golangciLint: must be an exact version/],
     [{ layers: ["shared", "docker"] }, /layers: must include the project's own layer "url-shortener"/],

@@ -3,6 +3,7 @@ import fs from "fs-extra";
 import { glob } from "tinyglobby";
 import { describe, expect, it } from "vitest";
 
+import { compareReleases, parseGoVersions, templateGoVersions } from "../../src/core/goToolchain.js";
 import { sharedGoLayers } from "../../src/core/layers.js";
 import { placeholderModule, placeholderRoot } from "../../src/core/modulePaths.js";
 import { templatesDir } from "../../src/core/packageInfo.js";
@@ -18,7 +19,10 @@ describe.each(catalogue().map((spec) => [spec.id, spec] as const))("the %s templ
   it("is a Go module under its placeholder path, on the spec's Go line", async () => {
     const gomod = await read(id, "go.mod");
     expect(gomod).toMatch(new RegExp(`^module ${placeholderModule(id).replace(/\./g, "\\.")}\n`));
-    expect(gomod).toMatch(new RegExp(`^go ${spec.go.version.replace(".", "\\.")}\\.0$`, "m"));
+    // The go line is the minimum; the toolchain line pins the patched release everything builds with.
+    const versions = parseGoVersions(gomod, `${id}/go.mod`);
+    expect(versions.minimum).toMatch(/^1\.\d+\.0$/);
+    expect(versions.toolchain.split(".").slice(0, 2)).toEqual(versions.minimum.split(".").slice(0, 2));
     expect(await fs.pathExists(path.join(templatesDir, id, "go.sum"))).toBe(true);
   });
 
@@ -50,5 +54,10 @@ describe("templates/go.work", () => {
     const work = await read("go.work");
     const modules = [...catalogue().map((spec) => spec.id), ...Object.keys(sharedGoLayers)].sort();
     for (const module of modules) expect(work).toContain(`\t./${module}\n`);
+  });
+
+  it("runs in place with the newest toolchain the projects pin (npm run templates:sync)", async () => {
+    const newest = catalogue().map((spec) => templateGoVersions(spec.id).toolchain).sort(compareReleases).at(-1);
+    expect(parseGoVersions(await read("go.work"), "go.work").toolchain).toBe(newest);
   });
 });
