@@ -27,6 +27,7 @@ describe.skipIf(skipReason)("cli, generated and put through the Go ladder", () =
 
   itClimbsTheGoLadder(() => dir, {
     golangciLint: tools.golangciLint,
+    govulncheck: spec.tools.govulncheck,
     tags: [],
     unitTests: " (golden output, precedence, retries, fuzz seeds)",
   });

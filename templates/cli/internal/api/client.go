@@ -18,13 +18,22 @@ import (
 // maxErrorBody bounds how much of an error response is read.
 const maxErrorBody = 64 << 10
 
+// MaxResponseBody bounds the body of a successful response, so that a broken or hostile
+// server cannot make the CLI buffer without limit. The largest legitimate body is a page of
+// MaxPageSize links: about 250 KiB with the server's longest (2 KiB) URLs, 1.2 MiB if every
+// character of them came escaped as \u00XX; 4 MiB leaves room above both.
+const MaxResponseBody = 4 << 20
+
+// ErrResponseTooLarge is returned when a successful response's body exceeds MaxResponseBody.
+var ErrResponseTooLarge = fmt.Errorf("response body exceeds the client's limit of %d MiB", MaxResponseBody>>20)
+
 // Options configure a Client. Endpoint is required.
 type Options struct {
 	Endpoint   string        // base URL, e.g. https://sho.rt; /api/v1/... is appended
 	Token      string        // sent as "Authorization: Bearer <token>" when not empty
 	UserAgent  string        // "product/version"; the CLI sends its AppName and version
 	Timeout    time.Duration // bound on one operation, retries included; 0 means none
-	HTTPClient *http.Client  // nil means a new http.Client with the default transport
+	HTTPClient *http.Client  // nil means the default transport; used through a copy (withRedirectPolicy)
 	Logger     *slog.Logger  // debug traces of each attempt; nil discards them
 	Retry      *RetryPolicy  // nil means DefaultRetryPolicy
 }
@@ -54,12 +63,9 @@ func New(opts Options) (*Client, error) {
 		token:     opts.Token,
 		userAgent: opts.UserAgent,
 		timeout:   opts.Timeout,
-		http:      opts.HTTPClient,
+		http:      withRedirectPolicy(opts.HTTPClient),
 		logger:    opts.Logger,
 		retry:     DefaultRetryPolicy(),
-	}
-	if c.http == nil {
-		c.http = &http.Client{}
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
@@ -216,6 +222,9 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, body 
 	}
 	if err != nil {
 		c.logger.DebugContext(ctx, "http request failed", append(attrs, slog.String("error", err.Error()))...)
+		if errors.Is(err, ErrInsecureRedirect) {
+			return outcome{err: err} // a response arrived: neither retried nor a NetworkError
+		}
 		return outcome{noResponse: true, err: err}
 	}
 	defer func() {
@@ -228,15 +237,31 @@ func (c *Client) attempt(ctx context.Context, method, target, path string, body 
 	o := outcome{status: resp.StatusCode}
 	if resp.StatusCode == want {
 		if out != nil {
-			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-				o.err = fmt.Errorf("api: decode %s %s response: %w", method, path, err)
-			}
+			o.err = decode(resp, out, method, path)
 		}
 		return o
 	}
 	o.retryAfter, o.hasRetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	o.err = readError(resp.Body, method, path, resp.StatusCode)
 	return o
+}
+
+// decode reads a successful response of at most MaxResponseBody bytes into out.
+func decode(resp *http.Response, out any, method, path string) error {
+	if resp.ContentLength > MaxResponseBody {
+		return fmt.Errorf("api: %s %s: %w (Content-Length %d)", method, path, ErrResponseTooLarge, resp.ContentLength)
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
+	if err != nil {
+		return fmt.Errorf("api: read %s %s response: %w", method, path, err)
+	}
+	if len(raw) > MaxResponseBody {
+		return fmt.Errorf("api: %s %s: %w", method, path, ErrResponseTooLarge)
+	}
+	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(out); err != nil {
+		return fmt.Errorf("api: decode %s %s response: %w", method, path, err)
+	}
+	return nil
 }
 
 // wait sleeps before a retry. It reports false, without sleeping, when the delay would

@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"example.com/gopher-template/cli/internal/apitest"
 )
 
 // reply is one canned response of fakeTransport; err != nil simulates a connection error.
@@ -423,5 +427,53 @@ func TestNewRejectsBadEndpoint(t *testing.T) {
 		if _, err := New(Options{Endpoint: ep}); err == nil {
 			t.Errorf("New(%q) succeeded", ep)
 		}
+	}
+}
+
+func TestResponseBodyLimit(t *testing.T) {
+	t.Parallel()
+	// padded is a valid link body of exactly n bytes: only its size can make it fail.
+	padded := func(n int) string { return linkJSON + strings.Repeat(" ", n-len(linkJSON)) }
+	tests := []struct {
+		name    string
+		reply   apitest.Reply
+		wantErr bool
+		wantIn  string // more text the error must contain
+	}{
+		{name: "small", reply: apitest.Reply{Status: http.StatusOK, Body: linkJSON}},
+		{name: "exactly at the limit", reply: apitest.Reply{Status: http.StatusOK, Body: padded(MaxResponseBody)}},
+		{name: "one byte over the limit", reply: apitest.Reply{Status: http.StatusOK, Body: padded(MaxResponseBody + 1)}, wantErr: true},
+		{name: "10 MB, chunked", reply: apitest.Reply{Status: http.StatusOK, Body: padded(10 << 20)}, wantErr: true},
+		{
+			name:    "10 MB, Content-Length",
+			reply:   apitest.Reply{Status: http.StatusOK, Header: http.Header{"Content-Length": {strconv.Itoa(10 << 20)}}, Body: padded(10 << 20)},
+			wantErr: true,
+			wantIn:  "Content-Length 10485760", // refused before reading
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := apitest.New(t, apitest.Options{})
+			s.Enqueue(tt.reply)
+			c, err := New(Options{Endpoint: s.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := c.GetLink(t.Context(), "abc")
+			if !tt.wantErr {
+				if err != nil || l.Code != "abc" {
+					t.Fatalf("GetLink = %+v, %v; want the link", l, err)
+				}
+				return
+			}
+			limit := fmt.Sprintf("%d MiB", MaxResponseBody>>20)
+			if !errors.Is(err, ErrResponseTooLarge) || !strings.Contains(err.Error(), limit) || !strings.Contains(err.Error(), tt.wantIn) {
+				t.Fatalf("err = %v, want ErrResponseTooLarge naming the %s limit", err, limit)
+			}
+			if n := len(s.Requests()); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+		})
 	}
 }

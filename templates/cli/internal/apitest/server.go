@@ -51,6 +51,7 @@ type Request struct {
 type Options struct {
 	Token string           // when set, /api/v1 requires "Authorization: Bearer <Token>"
 	Now   func() time.Time // clock for created_at; nil means a fixed time
+	TLS   bool             // serve HTTPS with a self-signed certificate that Client() trusts
 }
 
 // Server is a running fake API.
@@ -82,7 +83,11 @@ func New(t testing.TB, opts Options) *Server {
 	mux.HandleFunc("GET /api/v1/links", s.list)
 	mux.HandleFunc("GET /api/v1/links/{code}", s.get)
 	mux.HandleFunc("DELETE /api/v1/links/{code}", s.delete)
-	s.Server = httptest.NewServer(s.middleware(mux))
+	if opts.TLS {
+		s.Server = httptest.NewTLSServer(s.middleware(mux))
+	} else {
+		s.Server = httptest.NewServer(s.middleware(mux))
+	}
 	t.Cleanup(s.Close)
 	return s
 }

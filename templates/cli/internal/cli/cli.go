@@ -49,7 +49,8 @@ func Run(ctx context.Context, args []string, deps Deps) int {
 		err = exitcode.NewUsageError(err)
 	}
 	code := exitcode.From(err)
-	fmt.Fprintf(a.deps.Stderr, "%s: %v\n", root.Name(), err)
+	// Errors quote the server's messages: escaped, as the tables are.
+	fmt.Fprintf(a.deps.Stderr, "%s: %s\n", root.Name(), output.EscapeMessage(err.Error()))
 	if code == exitcode.Usage && cmd != nil {
 		fmt.Fprintf(a.deps.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}

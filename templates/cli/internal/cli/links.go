@@ -132,7 +132,7 @@ printed: as "next_cursor" in JSON and YAML, on stderr for tables.`),
 				return err
 			}
 			if page.NextCursor != "" && p.Format() == output.Table && !a.quiet {
-				fmt.Fprintf(cmd.ErrOrStderr(), "More links: %s links list --cursor %s\n", config.AppName, page.NextCursor)
+				fmt.Fprintf(cmd.ErrOrStderr(), "More links: %s links list --cursor %s\n", config.AppName, output.EscapeControls(page.NextCursor))
 			}
 			return nil
 		}),

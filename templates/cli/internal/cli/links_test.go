@@ -264,3 +264,60 @@ func TestDebugNeverShowsToken(t *testing.T) {
 		t.Errorf("Authorization = %q, want the token to be sent", got)
 	}
 }
+
+// TestServerTextIsEscaped checks that text from the server reaches the terminal escaped on
+// both streams: table cells on stdout, error messages and the next-cursor hint on stderr.
+func TestServerTextIsEscaped(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		seed       apitest.Link
+		reply      *apitest.Reply
+		args       []string
+		code       int
+		wantStdout string
+		wantStderr string
+	}{
+		{
+			name:       "table cell",
+			seed:       apitest.Link{Code: "evil", URL: "https://example.com/\x1b]0;pwned\x07\u202e"},
+			args:       []string{"links", "get", "evil"},
+			wantStdout: `https://example.com/\x1b]0;pwned\x07\u202e`,
+		},
+		{
+			name:       "error message",
+			reply:      &apitest.Reply{Status: 500, Body: `{"error":"boom\u001b[2J\r\u009b"}`},
+			args:       []string{"links", "get", "docs"},
+			code:       1,
+			wantStderr: `boom\x1b[2J\x0d\u009b`,
+		},
+		{
+			name:       "next cursor hint",
+			reply:      &apitest.Reply{Status: 200, Body: `{"links":[{"code":"a"}],"next_cursor":"c\u001b[2J"}`},
+			args:       []string{"links", "list", "--limit", "1"},
+			wantStderr: `--cursor c\x1b[2J`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			s := newServer(t, h, apitest.Options{})
+			if tt.seed.Code != "" {
+				s.Seed(tt.seed)
+			}
+			if tt.reply != nil {
+				s.Enqueue(*tt.reply)
+			}
+			r := h.mustRun(tt.code, tt.args...)
+			for _, out := range []string{r.stdout, r.stderr} {
+				if strings.ContainsAny(out, "\x1b\x07\r\u009b\u202e") {
+					t.Errorf("output has raw control characters: %q", out)
+				}
+			}
+			if !strings.Contains(r.stdout, tt.wantStdout) || !strings.Contains(r.stderr, tt.wantStderr) {
+				t.Errorf("stdout = %q, stderr = %q; want them to contain %q and %q", r.stdout, r.stderr, tt.wantStdout, tt.wantStderr)
+			}
+		})
+	}
+}

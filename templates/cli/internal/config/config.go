@@ -255,8 +255,11 @@ func Load(path string) (*File, error) {
 	return f, nil
 }
 
-// Save writes f to path atomically: the directory is created with mode 0700 and the file
-// with mode 0600, since it may hold a token.
+// Save writes f to path atomically, with mode 0600 since it may hold a token. The directory
+// is created with mode 0700; an existing one named for the program (AppName, as the default
+// path's is) loses its group and other permissions, as it belongs to the program alone.
+// Any other directory is the user's choice through EnvConfig (a home or project directory,
+// /tmp) and is left as it is: the file's own mode protects the token.
 func Save(path string, f *File) error {
 	data, err := Marshal(f)
 	if err != nil {
@@ -265,6 +268,11 @@ func Save(path string, f *File) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create config directory: %w", err)
+	}
+	if filepath.Base(dir) == AppName {
+		if err := restrictDir(dir); err != nil {
+			return err
+		}
 	}
 	tmp, err := os.CreateTemp(dir, ".config-*.yaml") // created with mode 0600
 	if err != nil {
@@ -284,6 +292,21 @@ func Save(path string, f *File) error {
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write config: %w", err)
+	}
+	return nil
+}
+
+// restrictDir removes group and other permissions from dir, which MkdirAll leaves as they
+// are when dir exists (a 0755 made by an earlier version, another tool or the user).
+func restrictDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("config directory: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, perm&^0o077); err != nil {
+			return fmt.Errorf("restrict config directory permissions: %w", err)
+		}
 	}
 	return nil
 }

@@ -73,6 +73,50 @@ func TestSaveLoad(t *testing.T) {
 	assertMode(t, filepath.Dir(path), 0o700|os.ModeDir)
 }
 
+// TestSaveRestrictsExisting saves over a directory and file made with loose modes, as an
+// earlier version, another tool or the user may leave them: MkdirAll and the temporary file's
+// mode alone leave the directory as it was.
+func TestSaveRestrictsExisting(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix permission bits do not apply on Windows")
+	}
+	t.Parallel()
+	tests := []struct {
+		name    string
+		dir     string // under a temporary directory
+		mode    os.FileMode
+		wantDir os.FileMode
+	}{
+		{name: "program directory 0755", dir: AppName, mode: 0o755, wantDir: 0o700},
+		{name: "program directory 0777", dir: AppName, mode: 0o777, wantDir: 0o700},
+		{name: "program directory 0750", dir: AppName, mode: 0o750, wantDir: 0o700},
+		{name: "directory of the user's choice is left alone", dir: "elsewhere", mode: 0o755, wantDir: 0o755},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), tt.dir)
+			path := filepath.Join(dir, "config.yaml")
+			if err := os.Mkdir(dir, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte("profiles: {}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for p, m := range map[string]os.FileMode{dir: tt.mode, path: 0o644} { // past the umask
+				if err := os.Chmod(p, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := Save(path, &File{Profiles: map[string]Profile{"default": {Token: "s3cret"}}}); err != nil {
+				t.Fatal(err)
+			}
+			assertMode(t, path, 0o600)
+			assertMode(t, dir, tt.wantDir|os.ModeDir)
+		})
+	}
+}
+
 func assertMode(t *testing.T, path string, want os.FileMode) {
 	t.Helper()
 	fi, err := os.Stat(path)

@@ -2,6 +2,7 @@
 package output
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,7 +36,8 @@ func ParseFormat(s string) (Format, error) {
 }
 
 // Printer writes results to w in one format. With quiet set, link results are printed as
-// their codes only, one per line, whatever the format.
+// their codes only, one per line, whatever the format. Text in tables and quiet output goes
+// through EscapeControls, so that a server cannot drive the user's terminal.
 type Printer struct {
 	w      io.Writer
 	format Format
@@ -85,11 +87,11 @@ func (p *Printer) Links(links []api.Link, next string) error {
 // Deleted prints the outcome of a delete.
 func (p *Printer) Deleted(code string) error {
 	if p.quiet {
-		_, err := fmt.Fprintln(p.w, code)
+		_, err := fmt.Fprintln(p.w, EscapeControls(code))
 		return wrap(err)
 	}
 	if p.format == Table {
-		_, err := fmt.Fprintf(p.w, "Deleted %s\n", code)
+		_, err := fmt.Fprintf(p.w, "Deleted %s\n", EscapeControls(code))
 		return wrap(err)
 	}
 	return p.structured(struct {
@@ -119,7 +121,7 @@ func (p *Printer) Settings(keys []string, values map[string]Setting) error {
 
 func (p *Printer) codes(links []api.Link) error {
 	for _, l := range links {
-		if _, err := fmt.Fprintln(p.w, l.Code); err != nil {
+		if _, err := fmt.Fprintln(p.w, EscapeControls(l.Code)); err != nil {
 			return wrap(err)
 		}
 	}
@@ -135,17 +137,19 @@ func (p *Printer) table(header []string, rows [][]string) error {
 	return wrap(tw.Flush())
 }
 
+// writeRow writes one table row; cells hold server text, so they are escaped.
 func writeRow(w io.Writer, cells []string) {
 	for i, c := range cells {
 		if i > 0 {
 			_, _ = io.WriteString(w, "\t")
 		}
-		_, _ = io.WriteString(w, c)
+		_, _ = io.WriteString(w, EscapeControls(c))
 	}
 	_, _ = io.WriteString(w, "\n")
 }
 
-// structured writes v as indented JSON (HTML characters left alone) or as YAML.
+// structured writes v as indented JSON (HTML characters left alone) or as YAML. Both escape
+// C0 controls; JSON output also goes through escapeJSON, YAML escapes DEL and C1 itself.
 func (p *Printer) structured(v any) error {
 	if p.format == YAML {
 		enc := yaml.NewEncoder(p.w)
@@ -155,10 +159,15 @@ func (p *Printer) structured(v any) error {
 		}
 		return wrap(enc.Close())
 	}
-	enc := json.NewEncoder(p.w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return wrap(enc.Encode(v))
+	if err := enc.Encode(v); err != nil {
+		return wrap(err)
+	}
+	_, err := p.w.Write(escapeJSON(buf.Bytes()))
+	return wrap(err)
 }
 
 func linkRow(l api.Link) []string {
