@@ -39,7 +39,7 @@ describe.skipIf(skipReason).each(modules)("templates/%s in place", (id) => {
   }, 300_000);
   it("passes golangci-lint with the emitted config, with and without the integration tag", async () => {
     for (const buildTags of [[], tags]) {
-      await sh(tools.golangciLint, ["run", "-c", config, ...(buildTags.length ? ["--build-tags", buildTags.join(",")] : []), "./..."], { cwd: dir });
+      await sh(tools.golangciLint, ["run", "--allow-serial-runners", "-c", config, ...(buildTags.length ? ["--build-tags", buildTags.join(",")] : []), "./..."], { cwd: dir });
     }
   }, 600_000);
   it("passes its unit tests with the race detector", () => raceTests(dir), 600_000);
