@@ -37,6 +37,7 @@ describe.skipIf(skipReason)("url-shortener, generated and put through the Go lad
       mustPass: [
         "TestIntegrationCreateRedirectStats", // create → redirect → stats, cache hits
         "TestIntegrationRedisUnavailable", // Redis down → still redirects
+        "TestIntegrationPostgresUnavailable", // PostgreSQL cut → links created before still redirect (write-through)
         "TestCache",
         "TestUpDown",
         "TestRepository",

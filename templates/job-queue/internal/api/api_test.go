@@ -190,6 +190,13 @@ func TestRoutes(t *testing.T) {
 		if rec.Code != tt.wantCode || !strings.Contains(rec.Body.String(), tt.wantBody) {
 			t.Errorf("%s %s = %d %s, want %d containing %q", tt.method, tt.path, rec.Code, rec.Body, tt.wantCode, tt.wantBody)
 		}
+		// The API sits behind apiheaders.Middleware: browsers may not sniff, render or frame it.
+		if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s %s: X-Content-Type-Options = %q, want nosniff", tt.method, tt.path, got)
+		}
+		if got := rec.Header().Get("Content-Security-Policy"); got != "default-src 'none'; frame-ancestors 'none'" {
+			t.Errorf("%s %s: Content-Security-Policy = %q", tt.method, tt.path, got)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"example.com/gopher-template/plumbing/apiheaders"
 	"example.com/gopher-template/plumbing/health"
 
 	"example.com/gopher-template/job-queue/internal/jobs"
@@ -36,11 +37,12 @@ type Options struct {
 	Checks []health.Check
 }
 
-// NewServer returns the API's handler.
+// NewServer returns the API's handler, behind apiheaders.Middleware: browsers
+// may not sniff, render or frame its responses.
 func NewServer(logger *slog.Logger, opts Options) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, opts)
-	return mux
+	return apiheaders.Middleware(mux)
 }
 
 // writeJSON writes v as a JSON response with the given status.

@@ -48,15 +48,31 @@ type stack struct {
 	repo    *pgstore.Repository
 	batcher *hits.Batcher
 	spy     *cacheSpy
+	// redis reaches the cache's keys, which start with prefix.
+	redis  *goredis.Client
+	prefix string
+}
+
+// stackOptions change how newStack reaches the services.
+type stackOptions struct {
+	// redisClient, when not nil, replaces the client of REDIS_URL, e.g. with
+	// one that cannot reach Redis.
+	redisClient *goredis.Client
+	// postgres, when not nil, turns the URL of the test's database into the
+	// one the service uses, e.g. through a testenv.Proxy.
+	postgres func(t *testing.T, url string) string
 }
 
 // newStack wires the real PostgreSQL repository and Redis cache behind the
-// HTTP API, as run does. redisClient, when not nil, replaces the client of
-// REDIS_URL, e.g. with one that cannot reach Redis.
-func newStack(t *testing.T, redisClient *goredis.Client) *stack {
+// HTTP API, as run does.
+func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	db, err := pgstore.Open(t.Context(), logger, pgstore.Options{URL: testenv.Postgres(t), MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute})
+	dbURL := testenv.Postgres(t)
+	if opts.postgres != nil {
+		dbURL = opts.postgres(t, dbURL)
+	}
+	db, err := pgstore.Open(t.Context(), logger, pgstore.Options{URL: dbURL, MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,12 +85,14 @@ func newStack(t *testing.T, redisClient *goredis.Client) *stack {
 		t.Fatal(err)
 	}
 	redisURL, prefix := testenv.Redis(t)
+	direct := newRedisClient(t, redisURL)
+	redisClient := opts.redisClient
 	if redisClient == nil {
-		redisClient = newRedisClient(t, redisURL)
+		redisClient = direct
 	}
 	cache := rediscache.New(redisClient, prefix, time.Hour)
 
-	s := &stack{testServer: &testServer{}, repo: pgstore.NewRepository(db), spy: &cacheSpy{Cache: cache}}
+	s := &stack{testServer: &testServer{}, repo: pgstore.NewRepository(db), spy: &cacheSpy{Cache: cache}, redis: direct, prefix: prefix}
 	if s.batcher, err = hits.NewBatcher(logger, s.repo, hits.Options{Interval: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +117,7 @@ func newRedisClient(t *testing.T, url string) *goredis.Client {
 
 func TestIntegrationCreateRedirectStats(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t, stackOptions{})
 	created := s.create(t, `{"url":"https://example.org/integration"}`, nil)
 
 	for i := range 3 {
@@ -108,9 +126,9 @@ func TestIntegrationCreateRedirectStats(t *testing.T) {
 			t.Fatalf("redirect %d: %d %q", i, rec.Code, rec.Header().Get("Location"))
 		}
 	}
-	// The first lookup missed and filled the cache; the others were served by Redis.
-	if hits, misses, errs := s.spy.hits.Load(), s.spy.misses.Load(), s.spy.errors.Load(); hits != 2 || misses != 1 || errs != 0 {
-		t.Errorf("cache hits/misses/errors = %d/%d/%d, want 2/1/0", hits, misses, errs)
+	// Creating the link wrote it through to Redis: every redirect was served by Redis.
+	if hits, misses, errs := s.spy.hits.Load(), s.spy.misses.Load(), s.spy.errors.Load(); hits != 3 || misses != 0 || errs != 0 {
+		t.Errorf("cache hits/misses/errors = %d/%d/%d, want 3/0/0", hits, misses, errs)
 	}
 
 	if err := s.batcher.Flush(t.Context()); err != nil {
@@ -142,7 +160,7 @@ func TestIntegrationCreateRedirectStats(t *testing.T) {
 
 func TestIntegrationAliasConflictAndExpiry(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t, stackOptions{})
 	s.create(t, `{"url":"https://example.org","alias":"taken"}`, nil)
 	if rec := s.do(t, request{method: http.MethodPost, target: "/api/v1/links", body: `{"url":"https://example.com","alias":"taken"}`}); rec.Code != http.StatusConflict {
 		t.Errorf("duplicate alias = %d, want 409", rec.Code)
@@ -187,7 +205,7 @@ func TestIntegrationRedisUnavailable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := newStack(t, tt.client(t))
+			s := newStack(t, stackOptions{redisClient: tt.client(t)})
 			created := s.create(t, `{"url":"https://example.org/no-cache"}`, nil)
 
 			for range 2 {
@@ -207,5 +225,42 @@ func TestIntegrationRedisUnavailable(t *testing.T) {
 				t.Errorf("readyz = %d %s, want 200, degraded, with redis degraded and postgres ok", rec.Code, body)
 			}
 		})
+	}
+}
+
+// TestIntegrationPostgresUnavailable proves the write-through on create: a
+// link never redirected before still redirects from Redis once the service
+// has lost PostgreSQL, and its cache entry ends when the link expires.
+func TestIntegrationPostgresUnavailable(t *testing.T) {
+	t.Parallel()
+	var proxy *testenv.Proxy
+	s := newStack(t, stackOptions{postgres: func(t *testing.T, url string) string {
+		url, proxy = testenv.ProxyURL(t, url)
+		return url
+	}})
+	kept := s.create(t, `{"url":"https://example.org/kept"}`, nil)
+	// The cache TTL is an hour; this link expires sooner, and so must its entry.
+	const expiresIn = 30 * time.Minute
+	expires := time.Now().Add(expiresIn).UTC().Format(time.RFC3339Nano)
+	expiring := s.create(t, `{"url":"https://example.org/expiring","expires_at":"`+expires+`"}`, nil)
+	if ttl := s.redis.PTTL(t.Context(), s.prefix+"link:"+expiring.Code).Val(); ttl <= 0 || ttl > expiresIn {
+		t.Errorf("cache TTL of the expiring link = %v, want at most %v, its time to expiry", ttl, expiresIn)
+	}
+
+	proxy.Cut()
+	// PostgreSQL is really gone for the service, not for the test.
+	if rec := s.do(t, request{method: http.MethodGet, target: "/readyz"}); rec.Code != http.StatusServiceUnavailable ||
+		!strings.Contains(rec.Body.String(), `"postgres":"unavailable"`) {
+		t.Fatalf("readyz after the cut = %d %s, want 503 with postgres unavailable", rec.Code, rec.Body)
+	}
+
+	for _, l := range []linkJSON{kept, expiring} {
+		rec := s.do(t, request{method: http.MethodGet, target: "/" + l.Code})
+		if rec.Code != http.StatusFound || rec.Header().Get("Location") != l.URL {
+			t.Errorf("redirect %s without PostgreSQL = %d %q, want 302 to %s: %s", l.Code, rec.Code, rec.Header().Get("Location"), l.URL, rec.Body)
+		}
+	}
+	if hits, misses, errs := s.spy.hits.Load(), s.spy.misses.Load(), s.spy.errors.Load(); hits != 2 || misses != 0 || errs != 0 {
+		t.Errorf("cache hits/misses/errors = %d/%d/%d, want 2/0/0", hits, misses, errs)
 	}
 }

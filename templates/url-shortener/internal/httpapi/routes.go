@@ -14,7 +14,8 @@ func addRoutes(r *gin.Engine, s *server, readyz http.Handler) {
 	r.GET("/readyz", gin.WrapH(readyz))
 	r.GET("/metrics", gin.WrapH(s.metrics.Handler()))
 
-	api := r.Group("/api/v1", s.requireToken)
+	// Writes must send JSON: see requireJSON.
+	api := r.Group("/api/v1", s.requireToken, requireJSON)
 	api.POST("/links", s.rateLimit, s.createLink)
 	api.GET("/links", s.listLinks)
 	api.GET("/links/:code", s.getLink)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"example.com/gopher-template/plumbing/apiheaders"
 	"example.com/gopher-template/plumbing/health"
 	"example.com/gopher-template/plumbing/logging"
 
@@ -49,9 +50,11 @@ type server struct {
 	apiToken string
 }
 
-// NewServer returns the service's HTTP handler: the Gin engine wrapped in
-// logging.Middleware, which gives every request an ID, recovers panics and
-// writes the access log. /readyz runs checks.
+// NewServer returns the service's HTTP handler: the Gin engine behind
+// apiheaders.Middleware, which sets the headers that keep browsers from
+// rendering or framing responses, and logging.Middleware, which gives every
+// request an ID, recovers panics and writes the access log. /readyz runs
+// checks.
 func NewServer(logger *slog.Logger, opts Options, links *link.Service, m *metrics.Metrics, checks ...health.Check) (http.Handler, error) {
 	s := &server{
 		logger:   logger,
@@ -71,5 +74,5 @@ func NewServer(logger *slog.Logger, opts Options, links *link.Service, m *metric
 	r.Use(s.observe)
 	r.NoRoute(func(c *gin.Context) { writeError(c, http.StatusNotFound, "not found") })
 	addRoutes(r, s, health.Readyz(logger, checks...))
-	return logging.Middleware(logger)(r), nil
+	return logging.Middleware(logger)(apiheaders.Middleware(r)), nil
 }

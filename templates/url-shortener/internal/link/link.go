@@ -73,11 +73,13 @@ type Repository interface {
 	AddHits(ctx context.Context, hits map[string]int64) error
 }
 
-// Cache is a best-effort, read-through copy of links used on the redirect
-// path. Its errors are logged and otherwise ignored by the Service.
+// Cache is a best-effort copy of links used on the redirect path: written
+// through when a link is created, filled on a miss, evicted on delete. Its
+// errors are logged and otherwise ignored by the Service.
 type Cache interface {
 	// Get returns the cached link and whether it was found.
 	Get(ctx context.Context, code string) (Link, bool, error)
+	// Set caches l; a cache with a TTL caps it at l.ExpiresAt.
 	Set(ctx context.Context, l Link) error
 	Delete(ctx context.Context, code string) error
 }

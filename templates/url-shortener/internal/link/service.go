@@ -81,10 +81,31 @@ type CreateParams struct {
 	ExpiresAt *time.Time
 }
 
-// Create validates p and stores a new link. With an alias it returns
-// ErrAliasTaken if the alias is in use; otherwise it generates a random code,
-// retrying a bounded number of times on collision.
+// Create validates p and stores a new link, then writes it through to the
+// cache. With an alias it returns ErrAliasTaken if the alias is in use;
+// otherwise it generates a random code, retrying a bounded number of times
+// on collision.
 func (s *Service) Create(ctx context.Context, p CreateParams) (Link, error) {
+	l, err := s.create(ctx, p)
+	if err != nil {
+		return Link{}, err
+	}
+	s.warm(ctx, l)
+	return l, nil
+}
+
+// warm caches a new link, so that it redirects from the cache even when the
+// repository fails before its first redirect. It is best effort: the link is
+// stored, and a cache failure is logged, not returned. The cache bounds the
+// entry's lifetime by the link's expiry, as it does on the redirect path.
+func (s *Service) warm(ctx context.Context, l Link) {
+	if err := s.cache.Set(ctx, l); err != nil {
+		s.logger.WarnContext(ctx, "cache write-through failed; the link is cached on its first redirect",
+			slog.String("code", l.Code), slog.Any("error", err))
+	}
+}
+
+func (s *Service) create(ctx context.Context, p CreateParams) (Link, error) {
 	if err := ValidateURL(p.URL); err != nil {
 		return Link{}, err
 	}

@@ -121,6 +121,51 @@ func TestServiceCreate(t *testing.T) {
 	}
 }
 
+// TestServiceCreateWarmsCache checks the write-through: a new link is cached
+// at once, so that it redirects from the cache even if the repository is
+// unreachable before its first redirect. A cache failure does not fail the
+// creation.
+func TestServiceCreateWarmsCache(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		params     link.CreateParams
+		cacheErr   error
+		wantCached bool
+	}{
+		{name: "generated code", params: link.CreateParams{URL: "https://example.org/a"}, wantCached: true},
+		{name: "alias", params: link.CreateParams{URL: "https://example.org/b", Alias: "warm-alias"}, wantCached: true},
+		{name: "expiring", params: link.CreateParams{URL: "https://example.org/c", ExpiresAt: ptr(time.Date(2030, 1, 3, 0, 0, 0, 0, time.UTC))}, wantCached: true},
+		{name: "cache down", params: link.CreateParams{URL: "https://example.org/d"}, cacheErr: errBoom},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, link.Options{})
+			f.cache.Err = tt.cacheErr
+			created, err := f.svc.Create(t.Context(), tt.params)
+			if err != nil {
+				t.Fatalf("Create() error = %v, want the cache failure ignored", err)
+			}
+			f.cache.Err = nil
+			cached, found, err := f.cache.Get(t.Context(), created.Code)
+			if err != nil || found != tt.wantCached {
+				t.Fatalf("cached = %v, %v; want %v", found, err, tt.wantCached)
+			}
+			if found && (cached.ID != created.ID || cached.URL != created.URL || !cached.CreatedAt.Equal(created.CreatedAt) ||
+				fmt.Sprint(cached.ExpiresAt) != fmt.Sprint(created.ExpiresAt)) {
+				t.Errorf("cached %+v, want %+v", cached, created)
+			}
+
+			// The repository is gone; the first redirect is served by the cache.
+			f.repo.Err = errBoom
+			if got, err := f.svc.Resolve(t.Context(), created.Code); (err == nil) != tt.wantCached || (err == nil && got.URL != created.URL) {
+				t.Errorf("Resolve() with the repository down = %+v, %v; want it to succeed: %v", got, err, tt.wantCached)
+			}
+		})
+	}
+}
+
 func TestServiceCreateRetriesCollisions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -239,7 +284,8 @@ func TestServiceResolve(t *testing.T) {
 	}
 }
 
-// seed creates a link from p, and caches it when cached is set.
+// seed creates a link from p and leaves it cached when cached is set, else
+// evicts it from the cache, as the cache's TTL would.
 func (f *fixture) seed(t *testing.T, p link.CreateParams, cached bool) link.Link {
 	t.Helper()
 	created, err := f.svc.Create(t.Context(), p)
@@ -247,9 +293,12 @@ func (f *fixture) seed(t *testing.T, p link.CreateParams, cached bool) link.Link
 		t.Fatal(err)
 	}
 	if cached {
-		if err := f.cache.Set(t.Context(), created); err != nil {
-			t.Fatal(err)
-		}
+		err = f.cache.Set(t.Context(), created)
+	} else {
+		err = f.cache.Delete(t.Context(), created.Code)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	return created
 }

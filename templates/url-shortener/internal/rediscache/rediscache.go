@@ -1,6 +1,5 @@
-// Package rediscache implements link.Cache on Redis with go-redis: a
-// cache-aside copy of links, stored as JSON under a configurable key prefix
-// with a TTL.
+// Package rediscache implements link.Cache on Redis with go-redis: a copy of
+// links, stored as JSON under a configurable key prefix with a TTL.
 package rediscache
 
 import (

@@ -1,5 +1,6 @@
 // Package testenv gives tests isolated resources on the real services named
-// by DATABASE_URL and REDIS_URL, and skips them when those are unset.
+// by DATABASE_URL and REDIS_URL, and skips them when those are unset. Its
+// Proxy lets a test cut a service off from the code under test.
 package testenv
 
 import (
