@@ -51,7 +51,12 @@ export async function parseArgs(
     const flag = optionFlag(option.name);
     if (seen.has(flag)) continue;
     seen.add(flag);
-    parser.option(flag, { type: option.type === "boolean" ? "boolean" : "number", describe: option.message });
+    // Integers are read as text and parsed here: yargs turns a missing value into undefined
+    // (silently ignored), "" into 0 and "0x10" into 16.
+    parser.option(flag, {
+      type: option.type === "boolean" ? "boolean" : "string",
+      describe: option.type === "boolean" ? option.message : `${option.message} (an integer)`,
+    });
   }
   parser
     .group([...seen], "Project options:")
@@ -71,24 +76,31 @@ export async function parseArgs(
   });
   if (printed !== undefined) return { print: printed };
 
-  const options: Record<string, number | boolean> = {};
-  for (const option of projectOptions) {
-    const value = parsed[optionFlag(option.name)];
-    if (value === undefined) continue;
-    if (typeof value === "number" && Number.isNaN(value)) {
-      throw new UsageError(`--${optionFlag(option.name)} needs a number`);
-    }
-    options[option.name] = value as number | boolean;
-  }
+  // A flag given without its value is a usage error, never a silent default.
   const text = (value: unknown, flag: string): string | undefined => {
     if (value === undefined) return undefined;
-    if (typeof value !== "string" || value === "") throw new UsageError(`--${flag} needs a value`);
+    if (Array.isArray(value)) throw new UsageError(`${flag} is given more than once`);
+    if (typeof value !== "string" || value === "") throw new UsageError(`${flag} needs a value`);
     return value;
   };
+  const options: Record<string, number | boolean> = {};
+  for (const option of projectOptions) {
+    const flag = `--${optionFlag(option.name)}`;
+    const value = parsed[optionFlag(option.name)];
+    if (option.type === "boolean") {
+      if (typeof value === "boolean") options[option.name] = value;
+      continue;
+    }
+    const digits = text(value, flag);
+    if (digits === undefined) continue;
+    if (!/^-?[0-9]+$/.test(digits)) throw new UsageError(`${flag} needs an integer, not ${JSON.stringify(digits)}`);
+    options[option.name] = Number(digits);
+  }
+  if (parsed.directory === "") throw new UsageError("the directory must not be an empty string");
   return {
-    directory: text(parsed.directory, "directory"),
-    project: text(parsed.project, "project"),
-    module: text(parsed.module, "module"),
+    directory: text(parsed.directory, "the directory"),
+    project: text(parsed.project, "--project"),
+    module: text(parsed.module, "--module"),
     yes: parsed.yes,
     git: parsed.git,
     tidy: parsed.tidy,

@@ -6,7 +6,7 @@ import { completeAnswers, type Answers } from "../core/answers.js";
 import { generatorVersion } from "../core/packageInfo.js";
 import { catalogue, findSpec } from "../specs/catalogue.js";
 import type { ProjectSpec } from "../specs/schema.js";
-import { cleanups } from "./cleanups.js";
+import { Cancelled, exitCodes, heldSignal, startPreparing, throwIfCancelled } from "./cleanups.js";
 import { parseArgs, UsageError, type CliArgs } from "./parseArgs.js";
 import type { StepReporter } from "./postSteps.js";
 
@@ -18,6 +18,13 @@ export interface Io {
 }
 
 const print = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
+
+/**
+ * An error is one line: our messages quote user input with JSON.stringify, and any control
+ * character that still comes through (yargs echoing an argument, say) is escaped the same way.
+ */
+const oneLine = (text: string): string =>
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1));
 
 /** The CLI: gathers answers, calls the generation core, moves the tree into place. Returns the exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -31,13 +38,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       printCatalogue(io.stdout);
       return 0;
     }
-    await create(args, io);
-    return 0;
+    return await create(args, io);
   } catch (error) {
-    if (isPromptInterrupt(error)) return 130;
-    // Bad input (UsageError, InvalidAnswerError, UnknownProjectError) is one line by construction.
-    print(io.stderr, `create-gopher-project: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    if (isPromptInterrupt(error)) return exitCodes.SIGINT;
+    print(io.stderr, `create-gopher-project: ${oneLine(error instanceof Error ? error.message : String(error))}`);
+    return error instanceof Cancelled ? exitCodes[error.signal] : 1;
   }
 }
 
@@ -47,7 +52,8 @@ function printCatalogue(out: NodeJS.WritableStream): void {
   for (const spec of specs) print(out, `${spec.id.padEnd(width)}  ${spec.title}: ${spec.stack.join(", ")}`);
 }
 
-async function create(args: CliArgs, io: Io): Promise<void> {
+/** Gathers the answers and writes the project. Returns the exit code. */
+async function create(args: CliArgs, io: Io): Promise<number> {
   const prompting = io.interactive && !args.yes;
   const projectId = args.project ?? (prompting ? await promptFor("project", catalogue()) : undefined);
   if (projectId === undefined) {
@@ -64,7 +70,7 @@ async function create(args: CliArgs, io: Io): Promise<void> {
   });
   if (args.dryRun) {
     await dryRun(spec, answers, target, io);
-    return;
+    return 0;
   }
   // Loaded only now: --help, --list and bad input never pay for the generator and execa.
   const [{ generateProject }, { checkTarget, writeProject }, { initGitRepository, tidyGoModule }] = await Promise.all([
@@ -72,28 +78,38 @@ async function create(args: CliArgs, io: Io): Promise<void> {
     import("./targetDirectory.js"),
     import("./postSteps.js"),
   ]);
-  await checkTarget(target, args.force);
+  const lookFrom = await checkTarget(target, args.force);
 
+  // Everything happens in the staging directory; placing the finished tree is the last step.
   const report = reporter(io);
   report.step(`rendering ${spec.title} into ${target}`);
-  const files = await writeProject(target, (staging) => generateProject(spec, answers, staging));
-  report.step(`wrote ${files.length} files`);
-  if (args.tidy) await tidyGoModule(target, report);
-  if (args.git) await initGitRepository(target, report);
+  await writeProject(target, args.force, async (dir) => {
+    const files = await generateProject(spec, answers, dir);
+    report.step(`rendered ${files.length} files`);
+    throwIfCancelled();
+    if (args.tidy) await tidyGoModule(dir, report);
+    if (args.git) await initGitRepository(dir, lookFrom, report);
+  });
+  const signal = heldSignal();
+  if (signal) {
+    print(io.stderr, `create-gopher-project: ${signal} arrived while the project was being placed: it is complete in ${JSON.stringify(target)}`);
+    return exitCodes[signal];
+  }
   printNextSteps(io, target, spec);
+  return 0;
 }
 
 async function dryRun(spec: ProjectSpec, answers: Answers, target: string, io: Io): Promise<void> {
   const { generateProject } = await import("../core/generateProject.js");
+  startPreparing();
   const staging = await mkdtemp(path.join(tmpdir(), "create-gopher-project-"));
-  cleanups.add(staging);
   try {
     const files = await generateProject(spec, answers, staging);
+    throwIfCancelled();
     print(io.stdout, `dry run: ${spec.title} would write ${files.length} files into ${target}:`);
     for (const file of files) print(io.stdout, `  ${file}`);
   } finally {
     await rm(staging, { recursive: true, force: true });
-    cleanups.delete(staging);
   }
 }
 

@@ -2,84 +2,118 @@ import { constants } from "node:fs";
 import path from "node:path";
 import fs from "fs-extra";
 
-import { cleanups } from "./cleanups.js";
+import { startPlacing, startPreparing, throwIfCancelled } from "./cleanups.js";
 import { UsageError } from "./parseArgs.js";
+import { errorCode, lstat, placeProject, quote } from "./placeProject.js";
 
 /**
- * Checks that the target can take a project before anything is written: not a file, empty
- * unless --force, and under a directory we may create entries in.
+ * Checks that the target can take a project before anything is written: not a file, not a
+ * symbolic link, empty unless --force, and under a directory we may create entries in. Returns
+ * the target if it exists, else its nearest existing ancestor: where to ask whether the project
+ * lands inside a git repository.
  */
-export async function checkTarget(target: string, force: boolean): Promise<void> {
-  const stat = await fs.stat(target).catch(() => undefined);
-  if (stat && !stat.isDirectory()) throw new UsageError(`${target} exists and is not a directory`);
-  if (stat && !force && (await fs.readdir(target)).length > 0) {
-    throw new UsageError(`${target} is not empty (use --force to write the project's files into it; nothing else is deleted)`);
+export async function checkTarget(target: string, force: boolean): Promise<string> {
+  const entry = await lstat(target);
+  if (entry?.isSymbolicLink()) throw new UsageError(await symlinkProblem(target));
+  if (entry && !entry.isDirectory()) throw new UsageError(`${quote(target)} exists and is not a directory`);
+  if (entry && !force && (await fs.readdir(target)).length > 0) {
+    throw new UsageError(`${quote(target)} is not empty (use --force to write the project's files into it; nothing else is deleted)`);
   }
-  let existing = stat ? target : path.dirname(target);
-  while (!(await fs.pathExists(existing))) existing = path.dirname(existing);
-  const parent = stat ? target : existing;
-  if (!(await fs.stat(parent)).isDirectory()) throw new UsageError(`${parent} is not a directory`);
+  let existing = target;
+  let found = entry;
+  while (!found) {
+    existing = path.dirname(existing);
+    found = await lstat(existing);
+  }
+  if (found.isSymbolicLink()) {
+    const resolved = await fs.stat(existing).catch(() => undefined);
+    if (!resolved?.isDirectory()) throw new UsageError(await symlinkProblem(existing));
+  } else if (!found.isDirectory()) {
+    throw new UsageError(`${quote(existing)} is not a directory`);
+  }
   try {
-    await fs.access(parent, constants.W_OK | constants.X_OK);
+    await fs.access(existing, constants.W_OK | constants.X_OK);
   } catch {
-    throw new UsageError(`cannot write to ${parent}: permission denied`);
+    throw new UsageError(`cannot write to ${quote(existing)}: permission denied`);
   }
+  return existing;
 }
 
 /**
- * Makes a staging directory beside the target, on the same file system, so the finished tree
- * can be renamed into place in one step.
+ * A target that is a symbolic link is refused, whatever it points to: the link is never replaced,
+ * and generating through it would stage the project beside the link but place it elsewhere,
+ * maybe on another file system, under a name that is not its directory's.
  */
-async function makeStagingDir(target: string): Promise<string> {
-  const parent = path.dirname(target);
-  await fs.ensureDir(parent);
-  return fs.mkdtemp(path.join(parent, `.${path.basename(target)}.create-gopher-project-`));
+async function symlinkProblem(link: string): Promise<string> {
+  const to = quote(await fs.readlink(link));
+  const resolved = await fs.stat(link).catch((error: unknown) => errorCode(error) ?? "unknown error");
+  if (typeof resolved === "string") {
+    const why = resolved === "ENOENT" ? "which does not exist" : `which cannot be followed (${resolved})`;
+    return `${quote(link)} is a symbolic link to ${to}, ${why}`;
+  }
+  if (!resolved.isDirectory()) return `${quote(link)} is a symbolic link to ${to}, which is not a directory`;
+  return `${quote(link)} is a symbolic link (to ${to}): give the directory itself, or a path that does not exist yet`;
 }
 
 /**
- * Moves a finished tree into place. A missing or empty target is replaced by a rename; with
- * --force, each file is moved over its namesake and nothing else in the target is touched.
+ * Prepares the project in a staging directory beside the target, on the same file system, then
+ * places it. `prepare` fills `dir` (rendering, go mod tidy, git). Placing is the last step and
+ * all or nothing without --force: a missing target is created by one rename, an empty one is
+ * claimed first, and a target that another run filled meanwhile is refused. Until placing
+ * starts, a failure or a signal removes the staging directory and the parents this run created.
  */
-async function moveIntoPlace(staging: string, files: string[], target: string): Promise<void> {
-  const existing = await fs.readdir(target).catch(() => undefined);
-  if (existing === undefined || existing.length === 0) {
-    if (existing) await fs.rmdir(target);
-    await fs.rename(staging, target);
-    return;
-  }
-  for (const file of files) {
-    await fs.move(path.join(staging, file), path.join(target, file), { overwrite: true });
-  }
-  await fs.remove(staging);
-}
-
-/**
- * Renders into a staging directory and moves the result into place only once it is complete:
- * a failure, or a signal while rendering, leaves the target as it was.
- */
-export async function writeProject(target: string, render: (staging: string) => Promise<string[]>): Promise<string[]> {
-  const created = await firstMissingAncestor(path.dirname(target));
-  const staging = await makeStagingDir(target);
-  cleanups.add(staging);
+export async function writeProject(target: string, force: boolean, prepare: (dir: string) => Promise<void>): Promise<void> {
+  startPreparing();
+  const created: string[] = [];
+  let staging: string | undefined;
+  let placed = false;
   try {
-    const files = await render(staging);
-    await moveIntoPlace(staging, files, target);
-    return files;
-  } catch (error) {
-    if (created) await fs.remove(created);
-    throw error;
+    staging = await makeStagingDir(target, created);
+    throwIfCancelled();
+    // A normally named directory inside the staging one: the go command skips directories whose
+    // names begin with "." in ./..., and mkdir gives it the mode the umask says (mkdtemp: 0700).
+    const dir = path.join(staging, path.basename(target));
+    await fs.mkdir(dir);
+    await prepare(dir);
+    startPlacing();
+    await placeProject(dir, target, force);
+    placed = true;
   } finally {
-    await fs.remove(staging);
-    cleanups.delete(staging);
+    if (staging) await fs.remove(staging);
+    if (!placed) await removeEmptyDirs(created.reverse());
   }
 }
 
-/** The outermost directory on the way to dir that does not exist yet (what we would create). */
-async function firstMissingAncestor(dir: string): Promise<string | undefined> {
-  let missing: string | undefined;
-  while (!(await fs.pathExists(dir))) {
-    missing = dir;
-    dir = path.dirname(dir);
+/** Creates the target's missing parents one by one, recording those this run created. */
+async function makeStagingDir(target: string, created: string[]): Promise<string> {
+  const parent = path.dirname(target);
+  for (let attempt = 1; ; attempt++) {
+    const missing: string[] = [];
+    for (let dir = parent; !(await fs.pathExists(dir)); dir = path.dirname(dir)) missing.unshift(dir);
+    for (const dir of missing) {
+      try {
+        await fs.mkdir(dir);
+        created.push(dir);
+      } catch (error) {
+        if (errorCode(error) !== "EEXIST") throw error;
+      }
+    }
+    try {
+      return await fs.mkdtemp(path.join(parent, `.${path.basename(target)}.create-gopher-project-`));
+    } catch (error) {
+      // A racing run that failed may have removed a parent both runs wanted: make it again.
+      if (errorCode(error) !== "ENOENT" || attempt === 3) throw error;
+    }
   }
-  return missing;
+}
+
+/** Removes directories, deepest first, while they are empty: never what another run placed. */
+async function removeEmptyDirs(dirs: string[]): Promise<void> {
+  for (const dir of dirs) {
+    try {
+      await fs.rmdir(dir);
+    } catch {
+      return;
+    }
+  }
 }

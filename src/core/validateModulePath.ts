@@ -5,7 +5,7 @@
  */
 export function validateModulePath(path: string): string | undefined {
   const problem = checkImportPath(path) ?? checkMajorVersionSuffix(path);
-  return problem && `invalid Go module path "${path}": ${problem}`;
+  return problem && `invalid Go module path ${JSON.stringify(path)}: ${problem}`;
 }
 
 const windowsReservedNames = new Set([
@@ -28,7 +28,7 @@ function checkImportPath(path: string): string | undefined {
 
 function checkElement(elem: string): string | undefined {
   if (elem === "") return "empty path element";
-  if (/^\.+$/.test(elem)) return `invalid path element "${elem}"`;
+  if (/^\.+$/.test(elem)) return `invalid path element ${JSON.stringify(elem)}`;
   if (elem.endsWith(".")) return "trailing dot in path element";
   for (const ch of elem) {
     if (!/^[A-Za-z0-9\-._~+]$/.test(ch)) return `invalid char ${JSON.stringify(ch)}`;
@@ -36,7 +36,7 @@ function checkElement(elem: string): string | undefined {
   const dot = elem.indexOf(".");
   const short = dot === -1 ? elem : elem.slice(0, dot);
   if (windowsReservedNames.has(short.toUpperCase())) {
-    return `"${short}" disallowed as path element component on Windows`;
+    return `${JSON.stringify(short)} disallowed as path element component on Windows`;
   }
   const tilde = short.lastIndexOf("~");
   if (tilde >= 0 && tilde < short.length - 1 && /^\d+$/.test(short.slice(tilde + 1))) {

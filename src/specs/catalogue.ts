@@ -19,7 +19,7 @@ export function findSpec(id: string): ProjectSpec {
   const spec = catalogue().find((candidate) => candidate.id === id);
   if (!spec) {
     const ids = catalogue().map((candidate) => candidate.id).join(", ");
-    throw new UnknownProjectError(`unknown project "${id}" (choose one of: ${ids})`);
+    throw new UnknownProjectError(`unknown project ${JSON.stringify(id)} (choose one of: ${ids})`);
   }
   return spec;
 }

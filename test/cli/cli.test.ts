@@ -5,6 +5,7 @@ import fs from "fs-extra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { writeProject } from "../../src/cli/targetDirectory.js";
+import { catalogue } from "../../src/specs/catalogue.js";
 
 const cli = path.resolve("dist/src/cli/index.js");
 let root: string;
@@ -40,14 +41,45 @@ describe("create-gopher-project (built CLI)", () => {
     [["app", "--project", "nope"], /unknown project "nope" \(choose one of: url-shortener/],
     [["app"], /no project chosen: pass --project/],
     [["app", "--project", "url-shortener", "--http-port", "80"], /option httpPort must be an integer from 1024 to 65535/],
-    [["app", "--project", "url-shortener", "--code-length", "x"], /--code-length needs a number/],
+    [["app", "--project", "url-shortener", "--code-length", "x"], /--code-length needs an integer, not "x"/],
     [["app", "--bogus"], /Unknown argument: bogus/],
+    // Names the go command treats specially.
+    [["vendor", "--project", "cli"], /"vendor" is a directory name the go command treats specially \(vendored dependencies/],
+    [["testdata", "--project", "cli"], /"testdata" is a directory name the go command treats specially/],
+    // A flag without its value is a usage error, never a silent default.
+    [["app", "--project", "url-shortener", "--http-port"], /^create-gopher-project: --http-port needs a value$/],
+    [["app", "--project", "url-shortener", "--http-port", "--no-git"], /--http-port needs a value$/],
+    [["app", "--project", "url-shortener", "--http-port="], /--http-port needs a value$/],
+    [["app", "--project"], /--project needs a value$/],
+    [["app", "--project", "cli", "--module"], /--module needs a value$/],
+    [["app", "--project", "cli", "--module", "--no-git"], /--module needs a value$/],
+    [["app", "--project", "cli", "--module", "example.com/a", "--module", "example.com/b"], /--module is given more than once$/],
+    // User input is echoed quoted and escaped: the error stays one line.
+    [["app", "--project", "cli", "--module", "example.com/a\nb"], /invalid Go module path "example\.com\/a\\nb": invalid char "\\n"$/],
+    [["ap\np", "--project", "cli"], /invalid directory name "ap\\np"/],
+    [["deep/a\nb", "--project", "cli"], /invalid directory name "a\\nb"/],
+    [["app", "--project", "no\npe"], /unknown project "no\\npe"/],
+    [["app", "--project", "cli", "--api-port", "80\n80"], /--api-port needs an integer, not "80\\n80"$/],
+    [["app", "--project", "cli", "--api-port", "0x10"], /--api-port needs an integer, not "0x10"$/],
   ])("refuses %j with one line, exit 1, nothing written", async (args, message) => {
     const before = await tree(root);
     const result = await run(args);
     expect(result.exitCode).toBe(1);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim()).toMatch(message);
+    expect(await tree(root)).toEqual(before);
+  });
+
+  const optionFlags = catalogue().flatMap((spec) =>
+    spec.options.filter((option) => option.type !== "boolean").map((option) => [spec.id, option.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)]),
+  );
+  it.each(optionFlags)("%s: --%s without a value is a usage error", async (project, flag) => {
+    const before = await tree(root);
+    for (const args of [[`--${flag}`], [`--${flag}`, "--no-git"]]) {
+      const result = await run(["app", "--project", project!, "--no-tidy", ...args]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.trim()).toBe(`create-gopher-project: --${flag} needs a value`);
+    }
     expect(await tree(root)).toEqual(before);
   });
 
@@ -55,8 +87,74 @@ describe("create-gopher-project (built CLI)", () => {
     await fs.writeFile(path.join(root, "afile"), "x");
     const result = await run(["afile", "--project", "url-shortener"]);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/afile exists and is not a directory/);
+    expect(result.stderr).toMatch(/afile" exists and is not a directory/);
     expect(await fs.readFile(path.join(root, "afile"), "utf8")).toBe("x");
+  });
+
+  it.each([
+    ["a symbolic link to an empty directory", "linked", async () => {
+      await fs.ensureDir(path.join(root, "links", "empty"));
+      await fs.symlink("empty", path.join(root, "links", "linked"));
+    }, /"[^"]*links\/linked" is a symbolic link \(to "empty"\): give the directory itself/],
+    ["a dangling symbolic link", "dangling", async () => {
+      await fs.symlink("nowhere", path.join(root, "links", "dangling"));
+    }, /"[^"]*links\/dangling" is a symbolic link to "nowhere", which does not exist$/],
+    ["a path through a symbolic link to a file", "tofile/app", async () => {
+      await fs.outputFile(path.join(root, "links", "file"), "x");
+      await fs.symlink("file", path.join(root, "links", "tofile"));
+    }, /"[^"]*links\/tofile" is a symbolic link to "file", which is not a directory$/],
+    ["a path through a dangling symbolic link", "gone/deeper/app", async () => {
+      await fs.symlink("nowhere/at/all", path.join(root, "links", "gone"));
+    }, /"[^"]*links\/gone" is a symbolic link to "nowhere\/at\/all", which does not exist$/],
+  ])("refuses %s with a sentence, leaving the link as it is", async (_what, target, setup, message) => {
+    await fs.remove(path.join(root, "links"));
+    await fs.ensureDir(path.join(root, "links"));
+    await setup();
+    const before = await tree(root);
+    const links = await Promise.all((await fs.readdir(path.join(root, "links"))).map((f) => fs.lstat(path.join(root, "links", f))));
+    const result = await run([`links/${target}`, "--project", "cli", "--no-git", "--no-tidy"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr.trim()).toMatch(message);
+    expect(await tree(root)).toEqual(before);
+    const after = await Promise.all((await fs.readdir(path.join(root, "links"))).map((f) => fs.lstat(path.join(root, "links", f))));
+    expect(after.map((stat) => [stat.ino, stat.mode])).toEqual(links.map((stat) => [stat.ino, stat.mode]));
+    await fs.remove(path.join(root, "links"));
+  });
+
+  it.each([
+    ["022", 0o755],
+    ["077", 0o700],
+  ])("gives the project root the mode the umask %s says", async (umask, mode) => {
+    const target = `umask-${umask}`;
+    const result = await execa("sh", ["-c", `umask ${umask}; exec node "$0" "$@"`, cli, target, "--project", "cli", "--no-git", "--no-tidy"], {
+      cwd: root,
+      reject: false,
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect((await fs.stat(path.join(root, target))).mode & 0o777).toBe(mode);
+    expect((await fs.stat(path.join(root, target, "cmd"))).mode & 0o777).toBe(mode);
+  });
+
+  it("generates into an existing empty directory without replacing it (it may be a shell's working directory)", async () => {
+    const dir = path.join(root, "here");
+    await fs.ensureDir(dir);
+    const { ino } = await fs.stat(dir);
+    const result = await run([".", "--project", "cli", "--no-git", "--no-tidy"], dir);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect((await fs.stat(dir)).ino).toBe(ino);
+    expect(await fs.pathExists(path.join(dir, "cmd", "here", "main.go"))).toBe(true);
+    expect((await fs.readdir(root)).filter((f) => f.includes("create-gopher-project"))).toEqual([]);
+  });
+
+  it("leaves git alone when the target lands inside a repository", async () => {
+    const repo = path.join(root, "repo");
+    await fs.ensureDir(repo);
+    await execa("git", ["init", "--quiet"], { cwd: repo });
+    const result = await run(["repo/sub/app", "--project", "cli", "--no-tidy"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/already inside a git repository/);
+    expect(await fs.pathExists(path.join(repo, "sub", "app", ".git"))).toBe(false);
   });
 
   it("refuses a non-empty directory without --force, and with --force writes only its own files", async () => {
@@ -65,7 +163,7 @@ describe("create-gopher-project (built CLI)", () => {
     await fs.outputFile(path.join(dir, "README.md"), "old readme");
     const refused = await run(["busy", "--project", "url-shortener", "--no-git", "--no-tidy"]);
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toMatch(/busy is not empty \(use --force/);
+    expect(refused.stderr).toMatch(/busy" is not empty \(use --force/);
     expect(await tree(dir)).toEqual(["README.md", "keep.txt"]);
 
     const forced = await run(["busy", "--project", "url-shortener", "--no-git", "--no-tidy", "--force"]);
@@ -86,6 +184,16 @@ describe("create-gopher-project (built CLI)", () => {
     expect(await tree(root)).toEqual(before);
   });
 
+  it("--dry-run into a reader that stops early (| head -1) exits 0 without a stack trace", async () => {
+    const piped = await execa("bash", ["-c", `set -o pipefail; node ${JSON.stringify(cli)} dry --project url-shortener --dry-run | head -1`], {
+      cwd: root,
+      reject: false,
+    });
+    expect(piped.stdout).toMatch(/^dry run: /);
+    expect(piped.exitCode, piped.stderr).toBe(0);
+    expect(piped.stderr).toBe("");
+  });
+
   it("refuses an unwritable parent without writing", async (ctx) => {
     const locked = path.join(root, "locked");
     await fs.ensureDir(locked);
@@ -102,7 +210,7 @@ describe("create-gopher-project (built CLI)", () => {
       reject: false,
     });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/cannot write to .*locked: permission denied/);
+    expect(result.stderr).toMatch(/cannot write to ".*locked": permission denied/);
     expect(await fs.readdir(locked)).toEqual([]);
   });
 
@@ -150,9 +258,9 @@ describe("writeProject", () => {
   it("leaves nothing behind when rendering fails halfway", async () => {
     const target = path.join(root, "deep", "er", "half");
     await expect(
-      writeProject(target, async (staging) => {
-        await fs.outputFile(path.join(staging, "go.mod"), "module x\n");
-        await fs.outputFile(path.join(staging, "internal/a.go"), "package a\n");
+      writeProject(target, false, async (dir) => {
+        await fs.outputFile(path.join(dir, "go.mod"), "module x\n");
+        await fs.outputFile(path.join(dir, "internal/a.go"), "package a\n");
         throw new Error("disk full");
       }),
     ).rejects.toThrow("disk full");
