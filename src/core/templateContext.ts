@@ -27,7 +27,7 @@ export interface TemplateContext {
 
 /** How integration tests find each service, and a local example. */
 const serviceEnv: Record<Service, [string, string]> = {
-  postgres: ["DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"],
+  postgres: ["DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"],
   redis: ["REDIS_URL", "redis://127.0.0.1:6379/0"],
   nats: ["NATS_URL", "nats://127.0.0.1:4222"],
   rabbitmq: ["AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"],

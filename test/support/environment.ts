@@ -1,3 +1,4 @@
+import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 
@@ -34,11 +35,12 @@ export function missing(requirements: Requirement[]): string | undefined {
   const reason = `needs ${absent.join(", ")}`;
   if (inCI) throw new Error(`CI=true and this machine lacks what the test ${reason}`);
   console.warn(`skipping: ${reason}`);
+  recordSkip(absent);
   return reason;
 }
 
 export const services = {
-  postgres: { host: "127.0.0.1", port: 5432, url: "postgres://postgres@127.0.0.1:5432/test?sslmode=disable" },
+  postgres: { host: "127.0.0.1", port: 5432, url: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable" },
   redis: { host: "127.0.0.1", port: 6379, url: "redis://127.0.0.1:6379/0" },
   nats: { host: "127.0.0.1", port: 4222, url: "nats://127.0.0.1:4222" },
   rabbitmq: { host: "127.0.0.1", port: 5672, url: "amqp://guest:guest@127.0.0.1:5672/" },
@@ -55,4 +57,19 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
     env[key] = value;
   }
   return { ...env, ...extra };
+}
+
+/** Where skipped checks are noted, for the summary test/support/globalSetup.ts prints last. */
+export const skipLog = path.resolve("node_modules/.cache/create-gopher-project/skipped.log");
+
+function recordSkip(absent: string[]): void {
+  const file = callingTestFile();
+  mkdirSync(path.dirname(skipLog), { recursive: true });
+  appendFileSync(skipLog, `${JSON.stringify({ file, absent })}\n`);
+}
+
+/** The test file calling missing(), from the stack (vitest runs each file in its own worker). */
+function callingTestFile(): string {
+  const line = new Error().stack?.split("\n").find((l) => /\.test\.ts/.test(l));
+  return /([^/\s(]+\.test\.ts)/.exec(line ?? "")?.[1] ?? "a test file";
 }

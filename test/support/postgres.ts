@@ -4,7 +4,7 @@ import { execa } from "execa";
 import { services } from "./environment.js";
 
 const psql = (sql: string) =>
-  execa("psql", ["-h", services.postgres.host, "-U", "postgres", "-d", "test", "-v", "ON_ERROR_STOP=1", "-c", sql]);
+  execa("psql", ["-h", services.postgres.host, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql]);
 
 /** A fresh database for one test run; drop() removes it (and any session still on it). */
 export async function freshDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
