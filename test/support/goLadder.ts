@@ -104,7 +104,7 @@ export async function checkNonGoFiles(dir: string, actionlint: string): Promise<
 
   // Without a Docker engine (this machine has the client only), `make up` says so in one line.
   const engine = await execa("docker", ["info"], { reject: false });
-  if (/^\s+up\s/m.test(help.stdout) && engine.exitCode !== 0) {
+  if (/^\s+up\s/m.test(String(help.stdout)) && engine.exitCode !== 0) {
     const up = await execa("make", ["--no-print-directory", "up"], { cwd: dir, reject: false, all: true });
     expect(up.exitCode).not.toBe(0);
     expect(String(up.all).split("\n")[0]).toMatch(/^make up needs a running Docker engine/);
