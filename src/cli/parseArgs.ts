@@ -1,11 +1,14 @@
 import yargs from "yargs";
 
-import type { ProjectOption } from "../specs/schema.js";
+import { validateOption, type OptionValue } from "../core/answers.js";
+import type { ProjectSpec } from "../specs/schema.js";
 
 export interface CliArgs {
   directory?: string;
   project?: string;
   module?: string;
+  /** The project's name when it is not the directory's base name. */
+  name?: string;
   yes: boolean;
   git: boolean;
   tidy: boolean;
@@ -13,10 +16,18 @@ export interface CliArgs {
   force: boolean;
   list: boolean;
   /** Project options given as flags, by option name. */
-  options: Record<string, number | boolean>;
+  options: Record<string, OptionValue>;
 }
 
 export class UsageError extends Error {}
+
+const examples: readonly (readonly [command: string, comment: string])[] = [
+  ["$0", "asks what the flags do not say"],
+  ["$0 links -p url-shortener -y", "every default, no prompts"],
+  ["$0 links -p url-shortener --http-port 9000", "a project option"],
+  ['$0 "My Links" -p cli --name my-links', "the name is not the directory's"],
+  ["$0 jobs -p job-queue --dry-run", "writes nothing"],
+];
 
 /** `httpPort` → `http-port`: every project option has a flag. */
 export const optionFlag = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -25,19 +36,16 @@ export const optionFlag = (name: string): string => name.replace(/[A-Z]/g, (c) =
  * Parses the command line. Returns the arguments, or the text to print for --help/--version.
  * Throws UsageError for unknown flags and malformed values.
  */
-export async function parseArgs(
-  argv: string[],
-  projectOptions: ProjectOption[],
-  version: string,
-): Promise<CliArgs | { print: string }> {
+export async function parseArgs(argv: string[], specs: ProjectSpec[], version: string): Promise<CliArgs | { print: string }> {
   let printed: string | undefined;
   const parser = yargs(argv)
     .scriptName("create-gopher-project")
     .usage("$0 [directory] [options]\n\nScaffold a Go repository from the senior-Go roadmap's example projects.")
     .command("$0 [directory]", false, (y) =>
-      y.positional("directory", { type: "string", describe: "Where to create the project (its base name becomes the binary name)" }),
+      y.positional("directory", { type: "string", describe: "Where to create the project (its base name is the project's name unless --name says otherwise)" }),
     )
     .option("project", { alias: "p", type: "string", describe: "Roadmap project id (see --list)" })
+    .option("name", { type: "string", describe: "Project name: binary, image and cmd/<name> (default: the directory's base name)" })
     .option("module", { alias: "m", type: "string", describe: "Go module path (default example.com/<name>)" })
     .option("yes", { alias: "y", type: "boolean", default: false, describe: "Never prompt: defaults fill what flags do not say" })
     .option("git", { type: "boolean", default: true, describe: "git init and a first commit (--no-git to skip)" })
@@ -45,21 +53,34 @@ export async function parseArgs(
     .option("dry-run", { type: "boolean", default: false, describe: "Print the tree that would be written; write nothing" })
     .option("force", { type: "boolean", default: false, describe: "Write into a non-empty directory (overwrites the project's files, deletes nothing)" })
     .option("list", { type: "boolean", default: false, describe: "List the roadmap projects" })
-    .group(["project", "module", "yes", "git", "tidy", "dry-run", "force", "list"], "Options:");
-  const seen = new Set<string>();
-  for (const option of projectOptions) {
-    const flag = optionFlag(option.name);
-    if (seen.has(flag)) continue;
-    seen.add(flag);
-    // Integers are read as text and parsed here: yargs turns a missing value into undefined
-    // (silently ignored), "" into 0 and "0x10" into 16.
-    parser.option(flag, {
-      type: option.type === "boolean" ? "boolean" : "string",
-      describe: option.type === "boolean" ? option.message : `${option.message} (an integer)`,
-    });
+    .group(["project", "name", "module", "yes", "git", "tidy", "dry-run", "force", "list"], "Options:")
+    // Integer options are declared without a type and numbers are not parsed, so their values
+    // stay text and are checked below: yargs would turn a missing value into undefined (silently
+    // ignored), "" into 0 and "0x10" into 16.
+    .parserConfiguration({ "parse-numbers": false });
+  // Each project's options under its own heading, with the default and the range. A flag two
+  // projects share is declared once, under the first.
+  const declared = new Set<string>();
+  for (const spec of specs) {
+    const flags: string[] = [];
+    for (const option of spec.options) {
+      const flag = optionFlag(option.name);
+      if (declared.has(flag)) continue;
+      declared.add(flag);
+      flags.push(flag);
+      parser.option(
+        flag,
+        option.type === "boolean"
+          ? { type: "boolean", describe: option.message, defaultDescription: String(option.default) }
+          : { describe: `${option.message}: an integer from ${option.min} to ${option.max}`, defaultDescription: String(option.default) },
+      );
+    }
+    if (flags.length > 0) parser.group(flags, `${spec.title} options (--project ${spec.id}):`);
   }
+  // Examples in one column, each with its comment: yargs' two columns would wrap the commands.
+  const width = Math.max(...examples.map(([command]) => command.length));
+  for (const [command, comment] of examples) parser.example(`${command.padEnd(width)}  # ${comment}`, "");
   parser
-    .group([...seen], "Project options:")
     .version(version)
     .help()
     .alias("help", "h")
@@ -83,8 +104,8 @@ export async function parseArgs(
     if (typeof value !== "string" || value === "") throw new UsageError(`${flag} needs a value`);
     return value;
   };
-  const options: Record<string, number | boolean> = {};
-  for (const option of projectOptions) {
+  const options: Record<string, OptionValue> = {};
+  for (const option of specs.flatMap((spec) => spec.options)) {
     const flag = `--${optionFlag(option.name)}`;
     const value = parsed[optionFlag(option.name)];
     if (option.type === "boolean") {
@@ -101,6 +122,7 @@ export async function parseArgs(
     directory: text(parsed.directory, "the directory"),
     project: text(parsed.project, "--project"),
     module: text(parsed.module, "--module"),
+    name: text(parsed.name, "--name"),
     yes: parsed.yes,
     git: parsed.git,
     tidy: parsed.tidy,
@@ -109,4 +131,21 @@ export async function parseArgs(
     list: parsed.list,
     options,
   };
+}
+
+/**
+ * Checks the options given as flags against the chosen project, before any prompt, in the
+ * flags' own spelling: `--http-port must be an integer from 1024 to 65535`.
+ */
+export function checkOptionFlags(spec: ProjectSpec, options: Record<string, OptionValue>, specs: ProjectSpec[]): void {
+  for (const [name, value] of Object.entries(options)) {
+    const flag = `--${optionFlag(name)}`;
+    const option = spec.options.find((candidate) => candidate.name === name);
+    if (!option) {
+      const owners = specs.filter((other) => other.options.some((candidate) => candidate.name === name)).map((other) => other.id);
+      throw new UsageError(`${flag} is an option of ${owners.join(", ")}, not of ${spec.id}`);
+    }
+    const problem = validateOption(option, value, flag);
+    if (problem) throw new UsageError(problem);
+  }
 }

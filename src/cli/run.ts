@@ -4,11 +4,13 @@ import path from "node:path";
 
 import { completeAnswers, type Answers } from "../core/answers.js";
 import { generatorVersion } from "../core/packageInfo.js";
+import { validateModulePath } from "../core/validateModulePath.js";
+import { suggestProjectName, validateProjectName } from "../core/validateProjectName.js";
 import { catalogue, findSpec } from "../specs/catalogue.js";
 import type { ProjectSpec } from "../specs/schema.js";
 import { Cancelled, exitCodes, heldSignal, startPreparing, throwIfCancelled } from "./cleanups.js";
-import { parseArgs, UsageError, type CliArgs } from "./parseArgs.js";
-import type { StepReporter } from "./postSteps.js";
+import { checkOptionFlags, parseArgs, UsageError, type CliArgs } from "./parseArgs.js";
+import { banner, paint, print, reportSteps } from "./terminal.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -16,8 +18,6 @@ export interface Io {
   interactive: boolean;
   cwd: string;
 }
-
-const print = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
 
 /**
  * An error is one line: our messages quote user input with JSON.stringify, and any control
@@ -29,7 +29,7 @@ const oneLine = (text: string): string =>
 /** The CLI: gathers answers, calls the generation core, moves the tree into place. Returns the exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
   try {
-    const args = await parseArgs(argv, catalogue().flatMap((spec) => spec.options), generatorVersion);
+    const args = await parseArgs(argv, catalogue(), generatorVersion);
     if ("print" in args) {
       print(io.stdout, args.print);
       return 0;
@@ -52,22 +52,27 @@ function printCatalogue(out: NodeJS.WritableStream): void {
   for (const spec of specs) print(out, `${spec.id.padEnd(width)}  ${spec.title}: ${spec.stack.join(", ")}`);
 }
 
-/** Gathers the answers and writes the project. Returns the exit code. */
+/**
+ * Gathers the answers and writes the project. Returns the exit code. Each answer is checked as
+ * soon as it is known, flag or prompt, so a bad one stops the run before the next question.
+ */
 async function create(args: CliArgs, io: Io): Promise<number> {
   const prompting = io.interactive && !args.yes;
-  const projectId = args.project ?? (prompting ? await promptFor("project", catalogue()) : undefined);
+  if (io.interactive) io.stdout.write(banner(io.stdout, generatorVersion));
+  checkNameAndModuleFlags(args);
+  // Loaded only when a question is really asked: a non-interactive run never pays for inquirer.
+  const prompts = prompting ? await import("./promptAnswers.js") : undefined;
+  const projectId = args.project ?? (await prompts?.promptProject(catalogue()));
   if (projectId === undefined) {
     throw new UsageError(`no project chosen: pass --project (one of: ${catalogue().map((s) => s.id).join(", ")})`);
   }
   const spec = findSpec(projectId);
-  const gathered = prompting ? await promptFor("answers", spec, args) : undefined;
-  const directory = gathered?.directory ?? args.directory ?? spec.id;
+  checkOptionFlags(spec, args.options, catalogue());
+  const directory = prompts ? await prompts.promptDirectory(args.directory, spec.id, io.cwd, args.force) : (args.directory ?? spec.id);
   const target = path.resolve(io.cwd, directory);
-  const answers = completeAnswers(spec, {
-    name: path.basename(target),
-    module: gathered?.module ?? args.module,
-    options: gathered?.options ?? args.options,
-  });
+  const name = args.name ?? (await projectName(path.basename(target), spec, prompts));
+  const gathered = prompts ? await prompts.promptAnswers(spec, { name, module: args.module, options: args.options }) : args;
+  const answers = completeAnswers(spec, { name, module: gathered.module, options: gathered.options });
   if (args.dryRun) {
     await dryRun(spec, answers, target, io);
     return 0;
@@ -81,15 +86,19 @@ async function create(args: CliArgs, io: Io): Promise<number> {
   const lookFrom = await checkTarget(target, args.force);
 
   // Everything happens in the staging directory; placing the finished tree is the last step.
-  const report = reporter(io);
-  report.step(`rendering ${spec.title} into ${target}`);
-  await writeProject(target, args.force, async (dir) => {
-    const files = await generateProject(spec, answers, dir);
-    report.step(`rendered ${files.length} files`);
-    throwIfCancelled();
-    if (args.tidy) await tidyGoModule(dir, report);
-    if (args.git) await initGitRepository(dir, lookFrom, report);
-  });
+  const report = reportSteps(io.stdout, io.stderr);
+  try {
+    report.step(`rendering ${spec.title} into ${target}`);
+    await writeProject(target, args.force, async (dir) => {
+      const files = await generateProject(spec, answers, dir);
+      report.step(`rendered ${files.length} files`);
+      throwIfCancelled();
+      if (args.tidy) await tidyGoModule(dir, report);
+      if (args.git) await initGitRepository(dir, lookFrom, report);
+    });
+  } finally {
+    report.end();
+  }
   const signal = heldSignal();
   if (signal) {
     print(io.stderr, `create-gopher-project: ${signal} arrived while the project was being placed: it is complete in ${JSON.stringify(target)}`);
@@ -97,6 +106,26 @@ async function create(args: CliArgs, io: Io): Promise<number> {
   }
   printNextSteps(io, target, spec);
   return 0;
+}
+
+/** --name and --module are checked before any question, in the flags' own words. */
+function checkNameAndModuleFlags(args: CliArgs): void {
+  const problem = (args.name === undefined ? undefined : validateProjectName(args.name, "--name")) ??
+    (args.module === undefined ? undefined : validateModulePath(args.module));
+  if (problem) throw new UsageError(problem);
+}
+
+/**
+ * The project's name when --name does not give it: the directory's base name if it can be one;
+ * otherwise asked for (a slug of it as the default), or, without prompts, a usage error that says
+ * to pass --name.
+ */
+async function projectName(base: string, spec: ProjectSpec, prompts: typeof import("./promptAnswers.js") | undefined): Promise<string> {
+  const problem = validateProjectName(base);
+  if (!problem) return base;
+  const suggestion = suggestProjectName(base) ?? spec.id;
+  if (prompts) return prompts.promptName(base, suggestion);
+  throw new UsageError(`${problem}; to keep the directory, name the project with --name (such as --name ${suggestion})`);
 }
 
 async function dryRun(spec: ProjectSpec, answers: Answers, target: string, io: Io): Promise<void> {
@@ -113,39 +142,20 @@ async function dryRun(spec: ProjectSpec, answers: Answers, target: string, io: I
   }
 }
 
-function reporter(io: Io): StepReporter {
-  return {
-    step: (message) => print(io.stdout, `• ${message}`),
-    warn: (message) => print(io.stderr, `! ${message}`),
-  };
-}
-
 function printNextSteps(io: Io, target: string, spec: ProjectSpec): void {
   const fromCwd = path.relative(io.cwd, target);
   const relative = fromCwd === "" ? "." : fromCwd.startsWith("..") ? target : fromCwd;
-  const steps = [`cd ${relative}`];
+  const steps = [`cd ${shellWord(relative)}`];
   if (spec.services.length > 0) {
     steps.push("cp .env.example .env   # then replace the placeholders", `make up                # ${spec.services.join(", ")} in docker compose`);
   }
   steps.push("make run", "make test");
-  print(io.stdout, `\nDone. Next steps:\n${steps.map((step) => `   ${step}`).join("\n")}\n`);
+  const color = paint(io.stdout);
+  print(io.stdout, `\n${color.green("Done.")} Next steps:\n${steps.map((step) => `   ${color.cyan(step)}`).join("\n")}\n`);
 }
 
-async function promptFor(what: "project", specs: ProjectSpec[]): Promise<string>;
-async function promptFor(
-  what: "answers",
-  spec: ProjectSpec,
-  args: CliArgs,
-): Promise<{ directory: string; module: string; options: Record<string, number | boolean> }>;
-async function promptFor(what: string, subject: unknown, args?: CliArgs): Promise<unknown> {
-  const prompts = await import("./promptAnswers.js");
-  if (what === "project") return prompts.promptProject(subject as ProjectSpec[]);
-  return prompts.promptAnswers(subject as ProjectSpec, {
-    directory: args!.directory,
-    module: args!.module,
-    options: args!.options,
-  });
-}
+/** A path as one shell word: `My Links` → `'My Links'`. */
+const shellWord = (text: string): string => (/^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`);
 
 function isPromptInterrupt(error: unknown): boolean {
   return error instanceof Error && (error.name === "ExitPromptError" || /force closed/i.test(error.message));

@@ -17,13 +17,17 @@ export function defaultModulePath(name: string): string {
   return `example.com/${name}`;
 }
 
-/** Checks one option value against its declaration; returns a message or undefined. */
-export function validateOption(option: ProjectOption, value: unknown): string | undefined {
+/**
+ * Checks one option value against its declaration; returns a message or undefined. The message
+ * names the option as `subject` says: `option httpPort` for callers of the core, the flag
+ * (`--http-port`) for the CLI.
+ */
+export function validateOption(option: ProjectOption, value: unknown, subject = `option ${option.name}`): string | undefined {
   if (option.type === "boolean") {
-    return typeof value === "boolean" ? undefined : `option ${option.name} must be true or false`;
+    return typeof value === "boolean" ? undefined : `${subject} must be true or false`;
   }
   if (typeof value !== "number" || !Number.isInteger(value) || value < option.min || value > option.max) {
-    return `option ${option.name} must be an integer from ${option.min} to ${option.max}`;
+    return `${subject} must be an integer from ${option.min} to ${option.max}`;
   }
   return undefined;
 }

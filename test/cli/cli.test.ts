@@ -5,6 +5,7 @@ import fs from "fs-extra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { writeProject } from "../../src/cli/targetDirectory.js";
+import { suggestProjectName } from "../../src/core/validateProjectName.js";
 import { catalogue } from "../../src/specs/catalogue.js";
 
 const cli = path.resolve("dist/src/cli/index.js");
@@ -40,7 +41,7 @@ describe("create-gopher-project (built CLI)", () => {
     [["Bad_Name", "--project", "url-shortener"], /invalid directory name "Bad_Name"/],
     [["app", "--project", "nope"], /unknown project "nope" \(choose one of: url-shortener/],
     [["app"], /no project chosen: pass --project/],
-    [["app", "--project", "url-shortener", "--http-port", "80"], /option httpPort must be an integer from 1024 to 65535/],
+    [["app", "--project", "url-shortener", "--http-port", "80"], /^create-gopher-project: --http-port must be an integer from 1024 to 65535$/],
     [["app", "--project", "url-shortener", "--code-length", "x"], /--code-length needs an integer, not "x"/],
     [["app", "--bogus"], /Unknown argument: bogus/],
     // Names the go command treats specially.
@@ -61,6 +62,18 @@ describe("create-gopher-project (built CLI)", () => {
     [["app", "--project", "no\npe"], /unknown project "no\\npe"/],
     [["app", "--project", "cli", "--api-port", "80\n80"], /--api-port needs an integer, not "80\\n80"$/],
     [["app", "--project", "cli", "--api-port", "0x10"], /--api-port needs an integer, not "0x10"$/],
+    // Messages speak flags: the flag's spelling and its range, never the option's name.
+    [["app", "--project", "cli", "--api-port", "0"], /^create-gopher-project: --api-port must be an integer from 1 to 65535$/],
+    [["app", "--project", "job-queue", "--worker-concurrency", "2000"], /^create-gopher-project: --worker-concurrency must be an integer from 1 to 1024$/],
+    [["app", "--project", "url-shortener", "--worker-concurrency", "3"], /^create-gopher-project: --worker-concurrency is an option of job-queue, not of url-shortener$/],
+    // A directory whose name cannot be the project's: the error says to pass --name, with a slug.
+    [["My Links", "--project", "cli"], /^create-gopher-project: invalid directory name "My Links": .*; to keep the directory, name the project with --name \(such as --name my-links\)$/],
+    [["My Links", "--project", "cli", "--yes"], /to keep the directory, name the project with --name \(such as --name my-links\)$/],
+    [["deep/MyLinks", "--project", "cli", "--yes"], /invalid directory name "MyLinks": .*\(such as --name my-links\)$/],
+    [["vendor", "--project", "cli", "--yes"], /treats specially .*; to keep the directory, name the project with --name \(such as --name cli\)$/],
+    [["app", "--project", "cli", "--name", "Bad_Name"], /^create-gopher-project: invalid --name "Bad_Name": use lowercase letters/],
+    [["app", "--project", "cli", "--name", "vendor"], /^create-gopher-project: "vendor" is a directory name the go command treats specially/],
+    [["app", "--project", "cli", "--name"], /^create-gopher-project: --name needs a value$/],
   ])("refuses %j with one line, exit 1, nothing written", async (args, message) => {
     const before = await tree(root);
     const result = await run(args);
@@ -251,6 +264,71 @@ describe("create-gopher-project (built CLI)", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/Go is not installed, so go mod tidy was skipped: install Go from https:\/\/go\.dev\/dl\//);
     expect(await fs.pathExists(path.join(root, "nogo", "go.mod"))).toBe(true);
+  });
+});
+
+describe("create-gopher-project (built CLI): first ten minutes", () => {
+  it("--help lists each project's options under its project, with default and range, and shows examples", async () => {
+    const help = await run(["--help"]);
+    expect(help.exitCode).toBe(0);
+    for (const spec of catalogue()) {
+      const heading = `${spec.title} options (--project ${spec.id}):`;
+      expect(help.stdout).toContain(heading);
+      const group = help.stdout.slice(help.stdout.indexOf(heading)).split("\n\n")[0]!;
+      for (const option of spec.options) {
+        if (option.type === "boolean") continue;
+        const flag = option.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+        const described = new RegExp(`--${flag}\\s+.*an integer from ${option.min} to ${option.max}\\s+\\[default: ${option.default}\\]`);
+        expect(group.replace(/\n\s+/g, " ")).toMatch(described);
+      }
+    }
+    expect(help.stdout).not.toMatch(/--http-port.*\[string\]/);
+    expect(help.stdout).toMatch(/--name\s+Project name/);
+    expect(help.stdout).toMatch(/Examples:\n {2}create-gopher-project .*#[\s\S]*create-gopher-project "My Links" -p cli --name my-links\s+#/);
+  });
+
+  it("--name names the project apart from its directory", async () => {
+    const result = await run(["My Links", "--project", "cli", "--name", "my-links", "--no-git", "--no-tidy"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ {3}cd 'My Links'$/m);
+    const dir = path.join(root, "My Links");
+    expect((await fs.readJson(path.join(dir, ".gopher-project.json"))).answers).toMatchObject({ name: "my-links", module: "example.com/my-links" });
+    expect(await fs.pathExists(path.join(dir, "cmd", "my-links", "main.go"))).toBe(true);
+
+    const valid = await run(["plain", "--project", "url-shortener", "--name", "other", "--dry-run"]);
+    expect(valid.exitCode, valid.stderr).toBe(0);
+    expect(valid.stdout).toMatch(/^ {2}cmd\/other\/main\.go$/m);
+    expect(valid.stdout).not.toMatch(/cmd\/plain/);
+  });
+
+  it("writes plain lines without a terminal: no colors, no spinner", async () => {
+    const result = await execa("node", [cli, "plainout", "--project", "cli", "--yes", "--no-git", "--no-tidy"], {
+      cwd: root,
+      reject: false,
+      env: { FORCE_COLOR: "", NO_COLOR: undefined },
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).not.toMatch(/[\u001b\r]/);
+    expect(result.stdout).toMatch(/^• rendering CLI Tool into .*plainout\n• rendered \d+ files\n\nDone\. Next steps:\n {3}cd plainout\n/);
+    expect(result.stdout).not.toMatch(/create-gopher-project v/);
+  });
+});
+
+describe("suggestProjectName", () => {
+  it.each([
+    ["My Links", "my-links"],
+    ["MyLinks", "my-links"],
+    ["my_links", "my-links"],
+    ["  Café Crème  ", "cafe-creme"],
+    ["2fast 2furious", "fast-2furious"],
+    ["--x--", "x"],
+    ["a".repeat(70), "a".repeat(64)],
+    ["vendor", undefined],
+    ["CON", undefined],
+    ["日本", undefined],
+    ["", undefined],
+  ])("%j → %j", (text, expected) => {
+    expect(suggestProjectName(text)).toBe(expected);
   });
 });
 
