@@ -21,7 +21,7 @@ run-worker: build ## Run only a worker against NATS_URL
 	ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker
 
 .PHONY: loadtest
-loadtest: build ## Enqueue LOADTEST_JOBS echo jobs through the API at API_URL and report jobs/s end to end
+loadtest: build ## Enqueue LOADTEST_JOBS echo jobs through the API at API_URL and report jobs/s end to end (watches NATS_URL, STREAM_PREFIX)
 	$(BIN_DIR)/loadtest -api $(API_URL) -n $(LOADTEST_JOBS) -c $(LOADTEST_CONCURRENCY)
 
 .PHONY: profile

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import fs from "fs-extra";
@@ -11,6 +12,7 @@ import { buildLikeDockerfile, checkNonGoFiles, sh } from "../support/goLadder.js
 import { itClimbsTheGoLadder } from "../support/ladderTests.js";
 import { ladderPrerequisites } from "../support/prerequisites.js";
 import { freePort, start, terminate, waitFor } from "../support/processes.js";
+import { reachable } from "../../scripts/lib/net.js";
 
 const spec = findSpec("job-queue");
 const { tools, skipReason } = await ladderPrerequisites(spec);
@@ -30,6 +32,8 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
   const prefix = `E2E_${randomBytes(6).toString("hex").toUpperCase()}`;
   let queueUsed = false;
   const children: ResultPromise[] = [];
+  // The crash test's own NATS server (it kills it), with a store of its own.
+  let nats: { url: string; port: number; store: string; process?: ResultPromise } | undefined;
   // Scraped by the crash test while api and the second worker run, read by the dashboard test.
   let live: { api: string; worker: string } | undefined;
 
@@ -44,8 +48,8 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
         await child;
       }
-      if (queueUsed) {
-        const { before, after } = await deleteStreams(dir, prefix);
+      if (queueUsed && nats?.process && nats.process.exitCode === null) {
+        const { before, after } = await deleteStreams(dir, prefix, nats.url);
         // Listing before the deletion proves the listing sees this run's resources at all.
         expect(before, "streams under the run's prefix before cleanup").toEqual(
           expect.arrayContaining([`${prefix}_JOBS`, `${prefix}_DEAD`, `KV_${prefix}_STATUS`]),
@@ -53,6 +57,11 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
         expect(after, `streams left behind under ${prefix}`).toEqual([]);
       }
     } finally {
+      if (nats?.process && nats.process.exitCode === null && nats.process.signalCode === null) {
+        nats.process.kill("SIGTERM");
+        await nats.process;
+      }
+      if (nats) await fs.remove(nats.store);
       await removeTree(dir);
     }
   }, 120_000);
@@ -69,10 +78,13 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
         "TestIntegration_FlakyJobIsDeadLettered", // retried, then dead-lettered with its last error
         "TestIntegration_IdempotencyKeyRunsOnce", // one idempotency key → one run
         "TestIntegration_RetryThenSuccess",
+        "TestIntegration_RedeliveryWhileRunningRunsOnce", // a job redelivered while it runs → held, one run
+        "TestIntegration_IdempotencyKeyConflict", // one key, another payload → conflict, queued or done
         "TestEnsureIsIdempotent",
-        "TestStore",
+        "TestStore", // compare-and-set: a stale writer loses
         "TestPublishDeduplicatesAndDeliversOnce",
-        "TestFetchBatches",
+        "TestPublishAllAndPrefetch",
+        "TestSweepRemovesOrphans", // acknowledged messages left in the stream are swept, unfinished jobs republished
         "TestDeadLetterAndTerm",
         "TestDepthCollector",
       ],
@@ -83,7 +95,7 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
 
   it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint), 120_000);
 
-  it("survives a worker killed mid-job: every job succeeds once, and the metrics agree", async () => {
+  it("survives a worker killed mid-job and a NATS server killed mid-run: every job final exactly once, the metrics agree", async () => {
     const bin = path.join(dir, "out");
     await buildLikeDockerfile(dir, bin);
     for (const binary of spec.binaries) {
@@ -91,7 +103,26 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
       if (file.exitCode === 0) expect(file.stdout).toMatch(/statically linked/);
     }
 
-    const common = { NATS_URL: services.nats.url, STREAM_PREFIX: prefix, LOG_LEVEL: "debug" };
+    // A NATS server of its own (never the shared one: step 5 kills it), on a free port, with a
+    // store of its own that survives the kill.
+    const natsPort = await freePort();
+    nats = { port: natsPort, url: `nats://127.0.0.1:${natsPort}`, store: await fs.mkdtemp(path.join(os.tmpdir(), "jobqueue-e2e-nats-")) };
+    const server = nats;
+    const startNats = async () => {
+      // Not in children: afterAll stops it last, after deleting the run's streams on it.
+      server.process = execa(natsServer, ["-a", "127.0.0.1", "-p", String(server.port), "-js", "-sd", server.store], {
+        reject: false,
+        all: true,
+        buffer: true,
+      });
+      await eventually("nats-server accepting connections", 10_000, [server.process], async () => ({
+        done: await reachable("127.0.0.1", server.port),
+        value: undefined,
+        seen: "",
+      }));
+    };
+    await startNats();
+    const common = { NATS_URL: server.url, STREAM_PREFIX: prefix, LOG_LEVEL: "debug" };
     const [apiPort, worker1Port, worker2Port] = [await freePort(), await freePort(), await freePort()];
     const api = `http://127.0.0.1:${apiPort}`;
     const workerEnv = (port: number) => ({
@@ -154,12 +185,47 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
     expect(enqueued, "jobs the api counted as enqueued").toBe(M + K);
     expect(worker1Succeeded + worker2Succeeded).toBe(enqueued);
 
-    // 5. SIGTERM: both go, cleanly and quickly.
+    // 5. NATS killed (kill -9) mid-run and restarted on the same store: a batch of short jobs,
+    // some running, some waiting, some with their acks in flight. Every job still ends succeeded,
+    // each run exactly once, and the work queue drains.
+    const N = 1200;
+    const crashIds: string[] = [];
+    for (let from = 0; from < N; from += 200) {
+      const jobs = Array.from({ length: Math.min(200, N - from) }, () => ({ type: "sleep", payload: { ms: 25 } }));
+      crashIds.push(...(await enqueueBatch(api, jobs)));
+    }
+    await scrapeUntil(`http://127.0.0.1:${worker2Port}`, "a third of the batch done", [worker2], (text) =>
+      value(text, "jobqueue_jobs_processed_total", { type: "sleep", outcome: "succeeded" }) >= K + N / 3,
+    );
+    server.process!.kill("SIGKILL");
+    const crashed = await server.process!;
+    expect(crashed.signal, String(crashed.all)).toBe("SIGKILL");
+    await new Promise((r) => setTimeout(r, 1000));
+    await startNats();
+
+    const crashRecords = await waitForStatus(api, crashIds, "succeeded", 60_000, [apiProcess, worker2]);
+    for (const record of crashRecords) expect(record.status, `job ${record.id}`).toBe("succeeded");
+    const afterCrash = await scrapeUntil(api, "jobs stream drained after the crash", [apiProcess], (text) => value(text, "jobqueue_queue_depth") === 0, 30_000);
+    expect(value(afterCrash, "jobqueue_queue_depth"), "messages left in the jobs stream").toBe(0);
+    const workerAfterCrash = await scrape(`http://127.0.0.1:${worker2Port}`);
+    expect(value(workerAfterCrash, "jobqueue_job_duplicate_executions_total"), "duplicate executions").toBe(0);
+
+    // 6. SIGTERM: both go, cleanly and quickly.
     for (const child of [apiProcess, worker2]) {
       const stopped = await terminate(child);
       expect(stopped.exitCode, stopped.output).toBe(0);
       expect(stopped.ms).toBeLessThan(5_000);
     }
+    // Each run of a sleep job logs one line: none ran twice, across the kill.
+    const runs = new Map<string, number>();
+    for (const line of String((await worker2).all).split("\n")) {
+      const id = line.includes('"msg":"sleep"') ? /"job_id":"([A-Z0-9]+)"/.exec(line)?.[1] : undefined;
+      if (id) runs.set(id, (runs.get(id) ?? 0) + 1);
+    }
+    const ranTwice = crashIds.filter((id) => (runs.get(id) ?? 0) > 1);
+    const neverRan = crashIds.filter((id) => !runs.has(id));
+    expect(ranTwice, "jobs run more than once").toEqual([]);
+    expect(neverRan, "jobs never run").toEqual([]);
   }, 300_000);
 
   it("has a Grafana dashboard whose queries name only metrics the binaries expose", async () => {
@@ -189,6 +255,21 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
 function track(children: ResultPromise[], child: ResultPromise): ResultPromise {
   children.push(child);
   return child;
+}
+
+const natsServer = "/usr/sbin/nats-server";
+
+async function enqueueBatch(base: string, jobs: unknown[]): Promise<string[]> {
+  const response = await fetch(`${base}/api/v1/jobs/batch`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jobs }),
+  });
+  const text = await response.text();
+  expect(response.status, text).toBe(202);
+  const { jobs: results } = JSON.parse(text) as { jobs: { id: string; status: string }[] };
+  expect(results).toHaveLength(jobs.length);
+  return results.map((r) => r.id);
 }
 
 async function enqueue(base: string, body: unknown): Promise<string> {
@@ -229,16 +310,21 @@ async function eventually<T>(
   }
 }
 
-/** Polls GET /api/v1/jobs/:id until every job has the status. */
+/** Polls GET /api/v1/jobs/:id until every job has the status, 32 requests at a time. */
 function waitForStatus(base: string, ids: string[], status: string, timeoutMs: number, watch: ResultPromise[]): Promise<JobRecord[]> {
   return eventually(`${ids.length} jobs ${status}`, timeoutMs, watch, async () => {
-    const records = await Promise.all(
-      ids.map(async (id) => {
-        const response = await fetch(`${base}/api/v1/jobs/${id}`, { signal: AbortSignal.timeout(2000) });
-        expect(response.status, `GET job ${id}`).toBe(200);
-        return (await response.json()) as JobRecord;
-      }),
-    );
+    const records: JobRecord[] = [];
+    for (let from = 0; from < ids.length; from += 32) {
+      records.push(
+        ...(await Promise.all(
+          ids.slice(from, from + 32).map(async (id) => {
+            const response = await fetch(`${base}/api/v1/jobs/${id}`, { signal: AbortSignal.timeout(5000) });
+            expect(response.status, `GET job ${id}`).toBe(200);
+            return (await response.json()) as JobRecord;
+          }),
+        )),
+      );
+    }
     const behind = records.filter((r) => r.status !== status);
     const seen = behind.map((r) => `${r.id} ${r.type} ${r.status} (attempts ${r.attempts}${r.last_error ? `, ${r.last_error}` : ""})`);
     return { done: behind.length === 0, value: records, seen: seen.join("\n") };
@@ -249,8 +335,8 @@ function waitForStatus(base: string, ids: string[], status: string, timeoutMs: n
  * Scrapes until check passes. A worker writes a job's record before it acknowledges the message
  * and counts the attempt, so the metrics may trail the records by a moment.
  */
-function scrapeUntil(base: string, what: string, watch: ResultPromise[], check: (text: string) => boolean): Promise<string> {
-  return eventually(what, 10_000, watch, async () => {
+function scrapeUntil(base: string, what: string, watch: ResultPromise[], check: (text: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  return eventually(what, timeoutMs, watch, async () => {
     const text = await scrape(base);
     const seen = text.split("\n").filter((line) => line.startsWith("jobqueue_") && !/_bucket\{/.test(line)).join("\n");
     return { done: check(text), value: text, seen };
@@ -286,11 +372,11 @@ function collect(node: unknown, key: string): string[] {
  * (internal/queuetest), through a throwaway program in the module. Its directory starts with an
  * underscore, so ./... patterns (vet, lint, tests, tidy) never see it.
  */
-async function deleteStreams(dir: string, prefix: string): Promise<{ before: string[]; after: string[] }> {
+async function deleteStreams(dir: string, prefix: string, natsUrl: string): Promise<{ before: string[]; after: string[] }> {
   const program = path.join(dir, "_e2e", "cleanup");
   await fs.outputFile(path.join(program, "main.go"), cleanupProgram);
   try {
-    const { stdout } = await sh("go", ["run", "./_e2e/cleanup", prefix], { cwd: dir, env: { NATS_URL: services.nats.url } });
+    const { stdout } = await sh("go", ["run", "./_e2e/cleanup", prefix], { cwd: dir, env: { NATS_URL: natsUrl } });
     const report = JSON.parse(String(stdout)) as { before: string[] | null; after: string[] | null };
     return { before: report.before ?? [], after: report.after ?? [] };
   } finally {

@@ -23,7 +23,11 @@ func build(ctx context.Context, deps app.Deps, cfg config.API) (app.Service, err
 	if err != nil {
 		return app.Service{}, err
 	}
-	svc, err := jobs.NewService(store, queue.NewPublisher(deps.JS, deps.Names), cfg.MaxAttempts)
+	pub, err := queue.NewPublisher(ctx, deps.JS, deps.Names)
+	if err != nil {
+		return app.Service{}, err
+	}
+	svc, err := jobs.NewService(store, pub, cfg.MaxAttempts)
 	if err != nil {
 		return app.Service{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 
 	"example.com/gopher-template/plumbing/health"
 
@@ -19,14 +21,25 @@ import (
 	"example.com/gopher-template/job-queue/internal/worker"
 )
 
+const (
+	// prefetchPerSlot is how many messages per pool slot the worker keeps requested ahead, so
+	// that a slot that frees up finds its next job waiting. They wait at most as long as the
+	// jobs before them take; a redelivery meanwhile (a job longer than ACK_WAIT holds every
+	// slot) finds the job claimed or runs it: never both.
+	prefetchPerSlot = 2
+	// sweepInterval is how often the worker looks for orphaned messages in the jobs stream.
+	sweepInterval = 5 * time.Second
+)
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := app.Command[config.Worker]{Name: "worker", Version: version, Load: config.LoadWorker, Build: build}
 	return app.Main(ctx, cmd, args, getenv, stdout, stderr)
 }
 
-// build makes the worker on top of the shared start-up: the handlers, the pool, the processor and
-// the fetch loop that feeds them. On SIGTERM the loop stops fetching, the pool lets running jobs
-// finish within SHUTDOWN_TIMEOUT and gives the rest back to the queue.
+// build makes the worker on top of the shared start-up: the handlers, the pool, the processor, the
+// loop that feeds them from a continuous pull, and the sweep of orphaned messages. On SIGTERM the
+// loop stops taking jobs and gives back those requested ahead, the pool lets running jobs finish
+// within SHUTDOWN_TIMEOUT and gives the rest back to the queue.
 func build(ctx context.Context, deps app.Deps, cfg config.Worker) (app.Service, error) {
 	cons, err := queue.EnsureConsumer(ctx, deps.JS, deps.Names, cfg.AckWait)
 	if err != nil {
@@ -52,13 +65,26 @@ func build(ctx context.Context, deps app.Deps, cfg config.Worker) (app.Service, 
 	proc := worker.NewProcessor(deps.Logger, registry, store, queue.NewDeadLetterer(deps.JS, deps.Names), m, worker.Config{
 		Backoff:   backoff.Policy{Base: cfg.BackoffBase, Max: cfg.BackoffMax},
 		Heartbeat: cfg.AckWait / 3,
+		// A redelivery comes after an ack wait without heartbeat; a claim twice as long lets
+		// the running attempt keep the job through an outage of the server of that length.
+		Lease: 2 * cfg.AckWait,
 	})
-	src := queue.NewSource(cons)
+	sweeper := queue.NewSweeper(deps.JS, deps.Names, store, deps.Logger)
 	return app.Service{
 		Handler: opsRoutes(deps),
-		Run:     func(ctx context.Context) error { return worker.Run(ctx, deps.Logger, src, p, proc) },
-		Drain:   func(ctx context.Context) error { drain(ctx, deps.Logger, p); return nil },
-		Attrs:   []slog.Attr{slog.Int("concurrency", cfg.Concurrency), slog.Any("job_types", registry.Types())},
+		Run: func(ctx context.Context) error {
+			src, err := queue.NewSource(cons, prefetchPerSlot*cfg.Concurrency)
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			wg.Go(func() { sweeper.Every(ctx, sweepInterval) })
+			return worker.Run(ctx, deps.Logger, src, p, proc)
+		},
+		Drain: func(ctx context.Context) error { drain(ctx, deps.Logger, p); return nil },
+		Attrs: []slog.Attr{slog.Int("concurrency", cfg.Concurrency), slog.Any("job_types", registry.Types())},
 	}, nil
 }
 

@@ -69,7 +69,11 @@ func enqueueMix(t *testing.T, p *apptest.Process) (*queue.Store, map[string]jobs
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := jobs.NewService(store, queue.NewPublisher(p.Queue.JS, names), 5)
+	pub, err := queue.NewPublisher(t.Context(), p.Queue.JS, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := jobs.NewService(store, pub, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

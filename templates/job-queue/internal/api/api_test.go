@@ -36,6 +36,18 @@ func (f *fakeJobs) Enqueue(_ context.Context, req jobs.Request) (jobs.EnqueueRes
 	return f.res, f.err
 }
 
+func (f *fakeJobs) EnqueueBatch(_ context.Context, reqs []jobs.Request) ([]jobs.EnqueueResult, []error, error) {
+	if f.err != nil {
+		return nil, nil, f.err
+	}
+	results, errs := make([]jobs.EnqueueResult, len(reqs)), make([]error, len(reqs))
+	for i := range reqs {
+		results[i] = f.res
+		results[i].Record.ID = fmt.Sprintf("J%d", i+1)
+	}
+	return results, errs, nil
+}
+
 func (f *fakeJobs) Get(_ context.Context, id string) (jobs.Record, error) {
 	if f.err != nil {
 		return jobs.Record{}, f.err
@@ -98,6 +110,8 @@ func TestEnqueue(t *testing.T) {
 		{name: "unknown field", body: `{"type":"echo","priority":1}`, wantCode: http.StatusBadRequest, wantBody: "unknown field"},
 		{name: "two values", body: `{"type":"echo"}{"type":"echo"}`, wantCode: http.StatusBadRequest, wantBody: "more than one"},
 		{name: "too large", body: `{"type":"echo","payload":"` + strings.Repeat("x", 1<<20) + `"}`, wantCode: http.StatusRequestEntityTooLarge},
+		{name: "explicit zero attempts", body: `{"type":"echo","max_attempts":0}`, fake: fakeJobs{res: queued}, wantCode: http.StatusBadRequest, wantBody: "max_attempts"},
+		{name: "too many attempts", body: `{"type":"echo","max_attempts":26}`, fake: fakeJobs{res: queued}, wantCode: http.StatusBadRequest, wantBody: "max_attempts"},
 		{name: "invalid job", body: `{"type":"echo"}`, fake: fakeJobs{err: fmt.Errorf("%w: bad", jobs.ErrInvalid)}, wantCode: http.StatusBadRequest, wantBody: "bad"},
 		{name: "conflict", body: `{"type":"echo","idempotency_key":"k"}`, fake: fakeJobs{err: jobs.ErrConflict}, wantCode: http.StatusConflict},
 		{name: "queue down", body: `{"type":"echo"}`, fake: fakeJobs{err: errors.New("nats: timeout")}, wantCode: http.StatusServiceUnavailable, wantBody: "try again"},
@@ -232,5 +246,97 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if got := enqueued(t, s.reg); got != 1 {
 		t.Errorf("jobs_enqueued_total = %v, want 1", got)
+	}
+}
+
+// TestEnqueueValidation goes through the real service: what the README promises about
+// max_attempts and idempotency keys holds at the HTTP boundary.
+func TestEnqueueValidation(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name     string
+		bodies   []string // sent in order; the last one's answer is checked
+		wantCode int
+		wantBody string
+	}{
+		{name: "max_attempts absent takes the default", bodies: []string{`{"type":"echo"}`}, wantCode: http.StatusAccepted},
+		{name: "max_attempts 1", bodies: []string{`{"type":"echo","max_attempts":1}`}, wantCode: http.StatusAccepted},
+		{name: "max_attempts 25", bodies: []string{`{"type":"echo","max_attempts":25}`}, wantCode: http.StatusAccepted},
+		{name: "max_attempts 0", bodies: []string{`{"type":"echo","max_attempts":0}`}, wantCode: http.StatusBadRequest, wantBody: "max_attempts"},
+		{name: "max_attempts -1", bodies: []string{`{"type":"echo","max_attempts":-1}`}, wantCode: http.StatusBadRequest, wantBody: "max_attempts"},
+		{name: "max_attempts 26", bodies: []string{`{"type":"echo","max_attempts":26}`}, wantCode: http.StatusBadRequest, wantBody: "max_attempts"},
+		{name: "key repeated", bodies: []string{
+			`{"type":"echo","payload":{"n":1},"idempotency_key":"k"}`,
+			`{"type":"echo","payload":{"n":1},"idempotency_key":"k"}`,
+		}, wantCode: http.StatusAccepted},
+		{name: "key reused for another type", bodies: []string{
+			`{"type":"echo","payload":{"n":1},"idempotency_key":"k"}`,
+			`{"type":"sleep","payload":{"n":1},"idempotency_key":"k"}`,
+		}, wantCode: http.StatusConflict},
+		{name: "key reused for another payload", bodies: []string{
+			`{"type":"echo","payload":{"n":1},"idempotency_key":"k"}`,
+			`{"type":"echo","payload":{"n":2},"idempotency_key":"k"}`,
+		}, wantCode: http.StatusConflict, wantBody: "idempotency key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			svc, err := jobs.NewService(jobstest.NewStore(), &jobstest.Publisher{}, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := newServer(t, svc, nil)
+			var rec *httptest.ResponseRecorder
+			for _, body := range tt.bodies {
+				rec = s.do(t, http.MethodPost, "/api/v1/jobs", body)
+			}
+			if rec.Code != tt.wantCode || !strings.Contains(rec.Body.String(), tt.wantBody) {
+				t.Fatalf("got %d %s, want %d containing %q", rec.Code, rec.Body, tt.wantCode, tt.wantBody)
+			}
+		})
+	}
+}
+
+func TestEnqueueBatch(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name         string
+		body         string
+		wantCode     int
+		wantBody     string
+		wantEnqueued float64
+	}{
+		{name: "accepted", body: `{"jobs":[{"type":"echo"},{"type":"flaky","payload":{"fail_times":1}}]}`, wantCode: http.StatusAccepted, wantBody: `"status":"queued"`, wantEnqueued: 2},
+		{name: "empty", body: `{"jobs":[]}`, wantCode: http.StatusBadRequest, wantBody: "1 to 1000"},
+		{name: "too many", body: `{"jobs":[` + strings.Repeat(`{"type":"echo"},`, 1000) + `{"type":"echo"}]}`, wantCode: http.StatusBadRequest, wantBody: "not 1001"},
+		{name: "one invalid rejects all", body: `{"jobs":[{"type":"echo"},{"type":"Nope"}]}`, wantCode: http.StatusBadRequest, wantBody: "job 1"},
+		{name: "explicit zero attempts", body: `{"jobs":[{"type":"echo","max_attempts":0}]}`, wantCode: http.StatusBadRequest, wantBody: "job 0"},
+		{name: "key reused within the batch", body: `{"jobs":[{"type":"echo","idempotency_key":"k"},{"type":"sleep","idempotency_key":"k"}]}`, wantCode: http.StatusConflict, wantBody: `"error":"enqueue`, wantEnqueued: 1},
+		{name: "unknown field", body: `{"jobs":[{"type":"echo","priority":1}]}`, wantCode: http.StatusBadRequest, wantBody: "unknown field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			svc, err := jobs.NewService(jobstest.NewStore(), &jobstest.Publisher{}, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := newServer(t, svc, nil)
+			rec := s.do(t, http.MethodPost, "/api/v1/jobs/batch", tt.body)
+			if rec.Code != tt.wantCode || !strings.Contains(rec.Body.String(), tt.wantBody) {
+				t.Fatalf("got %d %.300s, want %d containing %s", rec.Code, rec.Body, tt.wantCode, tt.wantBody)
+			}
+			if got := enqueued(t, s.reg); got != tt.wantEnqueued {
+				t.Errorf("jobs_enqueued_total = %v, want %v", got, tt.wantEnqueued)
+			}
+		})
+	}
+
+	// The queue down: every job says so, and the answer is 503.
+	s := newServer(t, &fakeJobs{err: errors.New("nats: timeout")}, nil)
+	if rec := s.do(t, http.MethodPost, "/api/v1/jobs/batch", `{"jobs":[{"type":"echo"}]}`); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("batch with the queue down = %d %s, want 503", rec.Code, rec.Body)
 	}
 }

@@ -6,16 +6,68 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"example.com/gopher-template/job-queue/internal/jobs"
 )
 
-// maxBodyBytes bounds a request body.
-const maxBodyBytes = 1 << 20
+// Bounds of a request body: one job, or a batch of at most maxBatchJobs.
+const (
+	maxBodyBytes      = 1 << 20
+	maxBatchBodyBytes = 8 << 20
+	maxBatchJobs      = 1000
+)
+
+// enqueueRequest is the body of POST /api/v1/jobs, and one job of a batch.
+type enqueueRequest struct {
+	Type           string          `json:"type"`
+	Payload        json.RawMessage `json:"payload,omitempty"`
+	IdempotencyKey string          `json:"idempotency_key,omitempty"`
+	// MaxAttempts is a pointer so that an explicit 0 is told from an absent field (the default).
+	MaxAttempts *int `json:"max_attempts,omitempty"`
+}
+
+func (r enqueueRequest) job() (jobs.Request, error) {
+	req := jobs.Request{Type: r.Type, Payload: r.Payload, IdempotencyKey: r.IdempotencyKey}
+	if r.MaxAttempts != nil {
+		if err := jobs.ValidateMaxAttempts(*r.MaxAttempts); err != nil {
+			return jobs.Request{}, err
+		}
+		req.MaxAttempts = *r.MaxAttempts
+	}
+	return req, nil
+}
 
 type enqueueResponse struct {
 	ID     string      `json:"id"`
 	Status jobs.Status `json:"status"`
+}
+
+type batchRequest struct {
+	Jobs []enqueueRequest `json:"jobs"`
+}
+
+// batchItem is the outcome of one job of a batch: its ID and status, or an error.
+type batchItem struct {
+	ID     string      `json:"id,omitempty"`
+	Status jobs.Status `json:"status,omitempty"`
+	Error  string      `json:"error,omitempty"`
+}
+
+type batchResponse struct {
+	Jobs []batchItem `json:"jobs"`
+}
+
+// jobResponse is a job as clients see it: the record without the worker's bookkeeping.
+type jobResponse struct {
+	ID          string      `json:"id"`
+	Type        string      `json:"type"`
+	Status      jobs.Status `json:"status"`
+	Attempts    int         `json:"attempts"`
+	MaxAttempts int         `json:"max_attempts"`
+	LastError   string      `json:"last_error"`
+	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
 }
 
 type errorResponse struct {
@@ -24,13 +76,13 @@ type errorResponse struct {
 
 func handleEnqueue(logger *slog.Logger, svc Jobs, m Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req jobs.Request
-		if err := decodeJSON(w, r, &req); err != nil {
-			status := http.StatusBadRequest
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				status = http.StatusRequestEntityTooLarge
-			}
-			writeJSON(w, status, errorResponse{Error: err.Error()})
+		var body enqueueRequest
+		if !decodeJSON(w, r, maxBodyBytes, &body) {
+			return
+		}
+		req, err := body.job()
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, errorResponse{Error: err.Error()})
 			return
 		}
 
@@ -59,6 +111,60 @@ func handleEnqueue(logger *slog.Logger, svc Jobs, m Metrics) http.Handler {
 	})
 }
 
+// handleEnqueueBatch enqueues up to maxBatchJobs jobs in one request. An invalid job rejects the
+// whole batch (400) before anything is enqueued. Otherwise the answer lists every job's ID and
+// status, or its error: 202 if all were accepted, 409 if some reused an idempotency key for
+// another job, 503 if some could not be enqueued (retry those; a key makes that safe).
+func handleEnqueueBatch(logger *slog.Logger, svc Jobs, m Metrics) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body batchRequest
+		if !decodeJSON(w, r, maxBatchBodyBytes, &body) {
+			return
+		}
+		if n := len(body.Jobs); n == 0 || n > maxBatchJobs {
+			writeJSON(w, http.StatusBadRequest, errorResponse{Error: fmt.Sprintf("a batch holds 1 to %d jobs, not %d", maxBatchJobs, n)})
+			return
+		}
+		reqs := make([]jobs.Request, len(body.Jobs))
+		for i, b := range body.Jobs {
+			var err error
+			if reqs[i], err = b.job(); err != nil {
+				writeJSON(w, http.StatusBadRequest, errorResponse{Error: fmt.Sprintf("job %d: %v", i, err)})
+				return
+			}
+		}
+
+		results, errs, err := svc.EnqueueBatch(r.Context(), reqs)
+		if err != nil {
+			status := http.StatusServiceUnavailable
+			if errors.Is(err, jobs.ErrInvalid) {
+				status = http.StatusBadRequest
+			}
+			writeJSON(w, status, errorResponse{Error: err.Error()})
+			return
+		}
+		status := http.StatusAccepted
+		items := make([]batchItem, len(results))
+		for i, res := range results {
+			switch err := errs[i]; {
+			case errors.Is(err, jobs.ErrConflict):
+				items[i] = batchItem{Error: err.Error()}
+				status = max(status, http.StatusConflict)
+			case err != nil:
+				logger.ErrorContext(r.Context(), "enqueue failed", slog.String("job_type", reqs[i].Type), slog.Any("error", err))
+				items[i] = batchItem{Error: "could not enqueue the job; try again"}
+				status = http.StatusServiceUnavailable
+			default:
+				items[i] = batchItem{ID: res.Record.ID, Status: res.Record.Status}
+				if !res.Duplicate {
+					m.Enqueued(res.Record.Type)
+				}
+			}
+		}
+		writeJSON(w, status, batchResponse{Jobs: items})
+	})
+}
+
 func handleGetJob(logger *slog.Logger, svc Jobs) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -72,19 +178,29 @@ func handleGetJob(logger *slog.Logger, svc Jobs) http.Handler {
 			writeJSON(w, http.StatusServiceUnavailable, errorResponse{Error: "could not read the job; try again"})
 			return
 		}
-		writeJSON(w, http.StatusOK, rec)
+		writeJSON(w, http.StatusOK, jobResponse{
+			ID: rec.ID, Type: rec.Type, Status: rec.Status, Attempts: rec.Attempts, MaxAttempts: rec.MaxAttempts,
+			LastError: rec.LastError, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
+		})
 	})
 }
 
-// decodeJSON decodes exactly one JSON object from a bounded body, rejecting unknown fields.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+// decodeJSON decodes exactly one JSON object from a body of at most limit bytes, rejecting
+// unknown fields. On failure it has answered 400 (413 for a body too large) and returns false.
+func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("invalid request body: %w", err)
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
 	}
-	if dec.More() {
-		return errors.New("invalid request body: more than one JSON value")
+	if err == nil {
+		return true
 	}
-	return nil
+	status := http.StatusBadRequest
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		status = http.StatusRequestEntityTooLarge
+	}
+	writeJSON(w, status, errorResponse{Error: "invalid request body: " + err.Error()})
+	return false
 }

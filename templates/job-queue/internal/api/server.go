@@ -1,4 +1,4 @@
-// Package api is the HTTP interface of the queue: enqueue a job, read its status.
+// Package api is the HTTP interface of the queue: enqueue a job or a batch, read a job's status.
 package api
 
 import (
@@ -16,6 +16,7 @@ import (
 // Jobs is what the API needs from the domain; *jobs.Service implements it.
 type Jobs interface {
 	Enqueue(ctx context.Context, req jobs.Request) (jobs.EnqueueResult, error)
+	EnqueueBatch(ctx context.Context, reqs []jobs.Request) ([]jobs.EnqueueResult, []error, error)
 	Get(ctx context.Context, id string) (jobs.Record, error)
 }
 

@@ -16,7 +16,7 @@ func Register(reg *jobs.Registry, logger *slog.Logger) error {
 	for typ, h := range map[string]jobs.Handler{
 		"echo":  Echo{Logger: logger},
 		"flaky": Flaky{},
-		"sleep": Sleep{},
+		"sleep": Sleep{Logger: logger},
 	} {
 		if err := reg.Register(typ, h); err != nil {
 			return fmt.Errorf("register handlers: %w", err)

@@ -103,7 +103,7 @@ func TestSleep(t *testing.T) {
 				ctx, cancel := context.WithTimeout(t.Context(), tt.ctxTimeout)
 				defer cancel()
 				start := time.Now()
-				err := handlers.Sleep{}.Handle(ctx, job("sleep", tt.payload, 1))
+				err := handlers.Sleep{Logger: slog.New(slog.DiscardHandler)}.Handle(ctx, job("sleep", tt.payload, 1))
 				if elapsed := time.Since(start); elapsed != tt.wantElapsed {
 					t.Errorf("slept %v, want %v", elapsed, tt.wantElapsed)
 				}

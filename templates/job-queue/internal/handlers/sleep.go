@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"example.com/gopher-template/job-queue/internal/jobs"
@@ -12,19 +13,23 @@ import (
 const maxSleep = time.Hour
 
 // Sleep waits for ms milliseconds, or until its context ends. Payload: {"ms": n}.
-// Useful for long-running jobs: timeouts, heartbeats, shutdown and crash tests.
-type Sleep struct{}
+// Useful for long-running jobs: timeouts, heartbeats, shutdown and crash tests; it logs each
+// start at debug level, so that a test can count the runs of a job.
+type Sleep struct {
+	Logger *slog.Logger
+}
 
 type sleepPayload struct {
 	MS int64 `json:"ms"`
 }
 
 // Handle implements jobs.Handler.
-func (Sleep) Handle(ctx context.Context, job jobs.Job) error {
+func (s Sleep) Handle(ctx context.Context, job jobs.Job) error {
 	var p sleepPayload
 	if err := decodePayload(job, &p); err != nil {
 		return err
 	}
+	s.Logger.DebugContext(ctx, "sleep", slog.String("job_id", job.ID), slog.Int("attempt", job.Attempt), slog.Int64("ms", p.MS))
 	d := time.Duration(p.MS) * time.Millisecond
 	if p.MS < 0 || d > maxSleep {
 		return jobs.Permanent(fmt.Errorf("sleep: ms must be between 0 and %d", maxSleep.Milliseconds()))

@@ -9,8 +9,11 @@ var (
 	ErrExists = errors.New("job already exists")
 	// ErrInvalid marks a request that can never succeed as sent.
 	ErrInvalid = errors.New("invalid job")
-	// ErrConflict means an idempotency key was reused for a different job.
-	ErrConflict = errors.New("idempotency key reused with a different job type")
+	// ErrConflict means an idempotency key was reused for a different job (another type or
+	// payload).
+	ErrConflict = errors.New("idempotency key reused for a different job")
+	// ErrStale means a record changed since it was read: a compare-and-set lost.
+	ErrStale = errors.New("job record changed since it was read")
 	// ErrUnknownType means no handler is registered for a job's type.
 	ErrUnknownType = errors.New("no handler for job type")
 )

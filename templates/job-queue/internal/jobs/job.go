@@ -36,7 +36,8 @@ func (s Status) Terminal() bool { return s == StatusSucceeded || s == StatusDead
 // MaxAttemptsLimit is the largest max_attempts a job may ask for.
 const MaxAttemptsLimit = 25
 
-// Record is the status of a job as clients see it.
+// Record is the status of a job. The worker writes it when it claims the job and after every
+// attempt; a job waiting in the queue has no record yet (Service.Get reports it as queued).
 type Record struct {
 	ID          string    `json:"id"`
 	Type        string    `json:"type"`
@@ -46,6 +47,28 @@ type Record struct {
 	LastError   string    `json:"last_error"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+
+	// Fingerprint identifies the job's type and payload (see Fingerprint), so that an
+	// idempotency key reused for another job is told apart from a repeat.
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// Holder is the claim of the attempt that wrote the record last: while the status is
+	// running, the attempt holding the job.
+	Holder string `json:"holder,omitempty"`
+	// Lease is how long after StoredAt a running attempt that stopped writing counts as gone.
+	// Workers compare it with their own clocks, which must agree with the server's to well
+	// within a lease (NTP does).
+	Lease time.Duration `json:"lease,omitempty"`
+
+	// Revision and StoredAt are the store's: the version a compare-and-set names, and when that
+	// version was written, by the store's clock. Neither is part of the stored value.
+	Revision uint64    `json:"-"`
+	StoredAt time.Time `json:"-"`
+}
+
+// Held reports whether a running attempt still holds the job at time now: its lease has not run
+// out since the record was last written.
+func (r Record) Held(now time.Time) bool {
+	return r.Status == StatusRunning && r.Holder != "" && now.Before(r.StoredAt.Add(r.Lease))
 }
 
 // Envelope is the message that travels through the queue.
@@ -69,10 +92,29 @@ func DecodeEnvelope(data []byte) (Envelope, error) {
 	if err := ValidateType(env.Type); err != nil {
 		return Envelope{}, fmt.Errorf("decode envelope: %w", err)
 	}
-	if env.MaxAttempts < 1 || env.MaxAttempts > MaxAttemptsLimit {
-		return Envelope{}, fmt.Errorf("decode envelope: max_attempts %d outside [1, %d]", env.MaxAttempts, MaxAttemptsLimit)
+	if err := ValidateMaxAttempts(env.MaxAttempts); err != nil {
+		return Envelope{}, fmt.Errorf("decode envelope: %w", err)
 	}
 	return env, nil
+}
+
+// ValidateMaxAttempts reports whether n is an acceptable max_attempts: 1 to MaxAttemptsLimit.
+func ValidateMaxAttempts(n int) error {
+	if n < 1 || n > MaxAttemptsLimit {
+		return fmt.Errorf("%w: max_attempts %d is not between 1 and %d", ErrInvalid, n, MaxAttemptsLimit)
+	}
+	return nil
+}
+
+// Fingerprint identifies a job's content: its type and its payload (compacted JSON, as Service
+// publishes it). Two requests with one idempotency key are the same job only if their
+// fingerprints match.
+func Fingerprint(jobType string, payload json.RawMessage) string {
+	h := sha256.New()
+	h.Write([]byte(jobType))
+	h.Write([]byte{0})
+	h.Write(payload)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h.Sum(nil)[:16])
 }
 
 // Job is what a Handler receives.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"example.com/gopher-template/job-queue/internal/jobs"
 	"example.com/gopher-template/job-queue/internal/jobs/jobstest"
@@ -26,7 +28,7 @@ func TestService_Enqueue(t *testing.T) {
 	}{
 		{name: "defaults", req: jobs.Request{Type: "echo"}, wantAttempts: 5, wantPayload: `{}`},
 		{name: "explicit attempts", req: jobs.Request{Type: "echo", MaxAttempts: 25}, wantAttempts: 25, wantPayload: `{}`},
-		{name: "payload kept", req: jobs.Request{Type: "flaky", Payload: json.RawMessage(`{"fail_times":2}`)}, wantAttempts: 5, wantPayload: `{"fail_times":2}`},
+		{name: "payload kept, compacted", req: jobs.Request{Type: "flaky", Payload: json.RawMessage(`{ "fail_times": 2 }`)}, wantAttempts: 5, wantPayload: `{"fail_times":2}`},
 		{name: "null payload", req: jobs.Request{Type: "echo", Payload: json.RawMessage(`null`)}, wantAttempts: 5, wantPayload: `{}`},
 		{name: "too many attempts", req: jobs.Request{Type: "echo", MaxAttempts: 26}, wantErr: jobs.ErrInvalid},
 		{name: "negative attempts", req: jobs.Request{Type: "echo", MaxAttempts: -1}, wantErr: jobs.ErrInvalid},
@@ -50,8 +52,8 @@ func TestService_Enqueue(t *testing.T) {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("Enqueue error = %v, want %v", err, tt.wantErr)
 				}
-				if len(pub.Sent()) != 0 || store.Len() != 0 {
-					t.Fatal("a rejected request left a record or a message behind")
+				if len(pub.Sent()) != 0 {
+					t.Fatal("a rejected request was published")
 				}
 				return
 			}
@@ -62,8 +64,12 @@ func TestService_Enqueue(t *testing.T) {
 			if rec.Status != jobs.StatusQueued || rec.MaxAttempts != tt.wantAttempts || rec.Type != tt.req.Type {
 				t.Errorf("record = %+v", rec)
 			}
-			if got, _ := store.Get(t.Context(), rec.ID); got != rec {
-				t.Errorf("stored %+v, returned %+v", got, rec)
+			// Enqueueing is one publish: no record until a worker claims the job.
+			if store.Len() != 0 {
+				t.Errorf("enqueue wrote %d records, want none", store.Len())
+			}
+			if got, err := svc.Get(t.Context(), rec.ID); err != nil || got.Status != jobs.StatusQueued || got.Fingerprint != rec.Fingerprint {
+				t.Errorf("Get = %+v, %v; want it queued", got, err)
 			}
 			if len(pub.Sent()) != 1 {
 				t.Fatalf("published %d messages, want 1", len(pub.Sent()))
@@ -84,43 +90,92 @@ func TestService_EnqueueIdempotency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := jobs.Request{Type: "echo", IdempotencyKey: "order-42"}
+	req := jobs.Request{Type: "echo", Payload: json.RawMessage(`{"order":42}`), IdempotencyKey: "order-42"}
 
 	first, err := svc.Enqueue(t.Context(), req)
 	if err != nil || first.Duplicate {
 		t.Fatalf("first Enqueue = %+v, %v", first, err)
 	}
-	second, err := svc.Enqueue(t.Context(), req)
-	if err != nil || !second.Duplicate || second.Record.ID != first.Record.ID {
-		t.Fatalf("second Enqueue = %+v, %v; want duplicate of %s", second, err, first.Record.ID)
+	id := first.Record.ID
+
+	// While queued: found in the queue, not published again.
+	spaced := req
+	spaced.Payload = json.RawMessage(`{ "order": 42 }`)
+	second, err := svc.Enqueue(t.Context(), spaced)
+	if err != nil || !second.Duplicate || second.Record.ID != id || second.Record.Status != jobs.StatusQueued {
+		t.Fatalf("second Enqueue = %+v, %v; want a queued duplicate of %s", second, err, id)
 	}
-	// Still queued: republished with the same ID so the queue can drop it.
-	if len(pub.Sent()) != 2 || pub.Sent()[1].ID != first.Record.ID {
-		t.Fatalf("published %+v", pub.Sent())
+	if len(pub.Sent()) != 1 {
+		t.Fatalf("published %d messages, want 1", len(pub.Sent()))
 	}
 
-	// Once the job has run, a repeat neither republishes nor changes the record.
-	done := first.Record
-	done.Status = jobs.StatusSucceeded
-	if err := store.Put(t.Context(), done); err != nil {
-		t.Fatal(err)
-	}
+	// Once a worker has run it, the record answers, and nothing is published again.
+	pub.Take(id)
+	store.Set(jobs.Record{ID: id, Type: "echo", Status: jobs.StatusSucceeded, Attempts: 1, Fingerprint: first.Record.Fingerprint})
 	third, err := svc.Enqueue(t.Context(), req)
-	if err != nil || third.Record.Status != jobs.StatusSucceeded {
+	if err != nil || !third.Duplicate || third.Record.Status != jobs.StatusSucceeded {
 		t.Fatalf("third Enqueue = %+v, %v", third, err)
 	}
-	if len(pub.Sent()) != 2 {
+	if len(pub.Sent()) != 1 {
 		t.Fatalf("a finished job was published again")
 	}
 
-	// The same key for another type is a client bug.
-	_, err = svc.Enqueue(t.Context(), jobs.Request{Type: "sleep", IdempotencyKey: "order-42"})
-	if !errors.Is(err, jobs.ErrConflict) {
-		t.Fatalf("Enqueue with reused key = %v, want ErrConflict", err)
+	// The same key for another job is a client bug: another type, or another payload.
+	for _, other := range []jobs.Request{
+		{Type: "sleep", IdempotencyKey: "order-42"},
+		{Type: "echo", Payload: json.RawMessage(`{"order":43}`), IdempotencyKey: "order-42"},
+	} {
+		if _, err := svc.Enqueue(t.Context(), other); !errors.Is(err, jobs.ErrConflict) {
+			t.Errorf("Enqueue(%s %s) with a reused key = %v, want ErrConflict", other.Type, other.Payload, err)
+		}
+	}
+	// Also while the first job waits in the queue.
+	queued, err := svc.Enqueue(t.Context(), jobs.Request{Type: "echo", Payload: json.RawMessage(`{"a":1}`), IdempotencyKey: "k2"})
+	if err != nil || queued.Duplicate {
+		t.Fatalf("Enqueue k2 = %+v, %v", queued, err)
+	}
+	if _, err := svc.Enqueue(t.Context(), jobs.Request{Type: "echo", Payload: json.RawMessage(`{"a":2}`), IdempotencyKey: "k2"}); !errors.Is(err, jobs.ErrConflict) {
+		t.Errorf("Enqueue with k2 and another payload while queued = %v, want ErrConflict", err)
 	}
 }
 
-func TestService_EnqueuePublishFailureRemovesRecord(t *testing.T) {
+func TestService_EnqueueBatch(t *testing.T) {
+	t.Parallel()
+
+	store, pub := jobstest.NewStore(), &jobstest.Publisher{}
+	svc, err := jobs.NewService(store, pub, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.EnqueueBatch(t.Context(), []jobs.Request{{Type: "echo"}, {Type: "echo", MaxAttempts: 99}}); !errors.Is(err, jobs.ErrInvalid) || !strings.Contains(err.Error(), "job 1") {
+		t.Fatalf("EnqueueBatch with an invalid job = %v, want ErrInvalid naming job 1", err)
+	}
+	if len(pub.Sent()) != 0 {
+		t.Fatal("an invalid batch was partly published")
+	}
+
+	reqs := []jobs.Request{{Type: "echo"}, {Type: "flaky", IdempotencyKey: "k"}, {Type: "echo"}, {Type: "sleep", IdempotencyKey: "k"}}
+	results, errs, err := svc.EnqueueBatch(t.Context(), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []error{nil, nil, nil, jobs.ErrConflict} {
+		if !errors.Is(errs[i], want) || (want == nil && results[i].Record.Status != jobs.StatusQueued) {
+			t.Errorf("job %d: %+v, %v; want error %v", i, results[i], errs[i], want)
+		}
+	}
+	if len(pub.Sent()) != 3 {
+		t.Errorf("published %d messages, want 3", len(pub.Sent()))
+	}
+
+	pub.Err = errUnavailable
+	_, errs, err = svc.EnqueueBatch(t.Context(), []jobs.Request{{Type: "echo"}})
+	if err != nil || !errors.Is(errs[0], errUnavailable) {
+		t.Errorf("EnqueueBatch with the queue down = %v, %v", errs, err)
+	}
+}
+
+func TestService_EnqueuePublishFailure(t *testing.T) {
 	t.Parallel()
 
 	store, pub := jobstest.NewStore(), &jobstest.Publisher{Err: errUnavailable}
@@ -128,12 +183,11 @@ func TestService_EnqueuePublishFailureRemovesRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = svc.Enqueue(t.Context(), jobs.Request{Type: "echo"})
-	if !errors.Is(err, errUnavailable) {
+	if _, err = svc.Enqueue(t.Context(), jobs.Request{Type: "echo"}); !errors.Is(err, errUnavailable) {
 		t.Fatalf("Enqueue = %v, want %v", err, errUnavailable)
 	}
 	if store.Len() != 0 {
-		t.Fatalf("orphaned records left: %d", store.Len())
+		t.Fatalf("records left: %d", store.Len())
 	}
 }
 
@@ -149,8 +203,11 @@ func TestService_Get(t *testing.T) {
 		t.Fatalf("Get(missing) = %v, want ErrNotFound", err)
 	}
 	store.Err = errUnavailable
-	if _, err := svc.Enqueue(t.Context(), jobs.Request{Type: "echo"}); !errors.Is(err, errUnavailable) {
-		t.Fatalf("Enqueue with failing store = %v", err)
+	if _, err := svc.Get(t.Context(), "any"); !errors.Is(err, errUnavailable) {
+		t.Fatalf("Get with failing store = %v", err)
+	}
+	if _, err := svc.Enqueue(t.Context(), jobs.Request{Type: "echo", IdempotencyKey: "k"}); !errors.Is(err, errUnavailable) {
+		t.Fatalf("keyed Enqueue with failing store = %v", err)
 	}
 }
 
@@ -159,6 +216,44 @@ func TestNewServiceValidatesDefault(t *testing.T) {
 	for _, n := range []int{0, -1, jobs.MaxAttemptsLimit + 1} {
 		if _, err := jobs.NewService(jobstest.NewStore(), &jobstest.Publisher{}, n); err == nil {
 			t.Errorf("NewService(default=%d) succeeded", n)
+		}
+	}
+}
+
+func TestRecordHeld(t *testing.T) {
+	t.Parallel()
+
+	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	running := jobs.Record{Status: jobs.StatusRunning, Holder: "A", Lease: time.Minute, StoredAt: at}
+	tests := []struct {
+		name string
+		rec  jobs.Record
+		now  time.Time
+		want bool
+	}{
+		{name: "within the lease", rec: running, now: at.Add(59 * time.Second), want: true},
+		{name: "lease run out", rec: running, now: at.Add(time.Minute)},
+		{name: "no holder", rec: jobs.Record{Status: jobs.StatusRunning, Lease: time.Minute, StoredAt: at}, now: at},
+		{name: "failed, waiting for a retry", rec: jobs.Record{Status: jobs.StatusFailed, Holder: "A", Lease: time.Minute, StoredAt: at}, now: at},
+		{name: "final", rec: jobs.Record{Status: jobs.StatusSucceeded, Holder: "A", Lease: time.Minute, StoredAt: at}, now: at},
+	}
+	for _, tt := range tests {
+		if got := tt.rec.Held(tt.now); got != tt.want {
+			t.Errorf("%s: Held = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	t.Parallel()
+
+	a := jobs.Fingerprint("echo", json.RawMessage(`{"a":1}`))
+	if a != jobs.Fingerprint("echo", json.RawMessage(`{"a":1}`)) {
+		t.Error("Fingerprint is not deterministic")
+	}
+	for _, other := range []string{jobs.Fingerprint("echo", json.RawMessage(`{"a":2}`)), jobs.Fingerprint("sleep", json.RawMessage(`{"a":1}`)), jobs.Fingerprint("echo{", json.RawMessage(`"a":1}`))} {
+		if other == a {
+			t.Errorf("another type or payload gave the same fingerprint %s", a)
 		}
 	}
 }
@@ -191,6 +286,7 @@ func TestDecodeEnvelope(t *testing.T) {
 		{name: "missing id", data: `{"type":"echo","max_attempts":3}`, wantErr: true},
 		{name: "bad type", data: `{"id":"A","type":"a b","max_attempts":3}`, wantErr: true},
 		{name: "zero attempts", data: `{"id":"A","type":"echo","max_attempts":0}`, wantErr: true},
+		{name: "too many attempts", data: `{"id":"A","type":"echo","max_attempts":26}`, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

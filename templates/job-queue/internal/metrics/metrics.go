@@ -120,6 +120,7 @@ type Worker struct {
 	processed    *prometheus.CounterVec
 	retries      *prometheus.CounterVec
 	deadLettered *prometheus.CounterVec
+	duplicates   *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 }
 
@@ -128,7 +129,7 @@ func NewWorker(reg prometheus.Registerer, inFlight func() int) (*Worker, error) 
 	m := &Worker{
 		processed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "jobs_processed_total",
-			Help: "Job attempts finished, by type and outcome (succeeded, failed, dead, aborted, duplicate).",
+			Help: "Deliveries finished, by type and outcome (succeeded, failed, dead, aborted; duplicate and held: redeliveries not run).",
 		}, []string{"type", "outcome"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "job_retries_total",
@@ -137,6 +138,10 @@ func NewWorker(reg prometheus.Registerer, inFlight func() int) (*Worker, error) 
 		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "jobs_dead_lettered_total",
 			Help: "Jobs moved to the dead-letter stream, by type.",
+		}, []string{"type"}),
+		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "job_duplicate_executions_total",
+			Help: "Attempts that ran while another attempt of the same job ran or had run, by type. The claim keeps it at 0.",
 		}, []string{"type"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "job_duration_seconds",
@@ -148,7 +153,7 @@ func NewWorker(reg prometheus.Registerer, inFlight func() int) (*Worker, error) 
 		Namespace: Namespace, Name: "jobs_in_flight",
 		Help: "Jobs running in this worker right now.",
 	}, func() float64 { return float64(inFlight()) })
-	if err := register(reg, m.processed, m.retries, m.deadLettered, m.duration, inFlightGauge); err != nil {
+	if err := register(reg, m.processed, m.retries, m.deadLettered, m.duplicates, m.duration, inFlightGauge); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -163,6 +168,7 @@ func (m *Worker) Init(jobTypes, outcomes []string) {
 		}
 		m.retries.WithLabelValues(t)
 		m.deadLettered.WithLabelValues(t)
+		m.duplicates.WithLabelValues(t)
 	}
 }
 
@@ -177,3 +183,6 @@ func (m *Worker) Retried(jobType string) { m.retries.WithLabelValues(jobType).In
 
 // DeadLettered counts a job moved to the dead-letter stream.
 func (m *Worker) DeadLettered(jobType string) { m.deadLettered.WithLabelValues(jobType).Inc() }
+
+// DuplicateExecution counts an attempt that ran while another attempt of the same job ran too.
+func (m *Worker) DuplicateExecution(jobType string) { m.duplicates.WithLabelValues(jobType).Inc() }

@@ -39,6 +39,14 @@ jobqueue_jobs_dead_lettered_total{type="echo"} 1
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "jobqueue_jobs_in_flight", "jobqueue_jobs_dead_lettered_total"); err != nil {
 		t.Fatal(err)
 	}
+	// The duplicate-execution counter exists at zero from the start, for dashboards and alerts.
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP jobqueue_job_duplicate_executions_total Attempts that ran while another attempt of the same job ran or had run, by type. The claim keeps it at 0.
+# TYPE jobqueue_job_duplicate_executions_total counter
+jobqueue_job_duplicate_executions_total{type="echo"} 0
+`), "jobqueue_job_duplicate_executions_total"); err != nil {
+		t.Fatal(err)
+	}
 	// Init created every outcome at zero.
 	if n := testutil.CollectAndCount(reg, "jobqueue_jobs_processed_total"); n != 5 {
 		t.Errorf("jobs_processed_total has %d series, want 5", n)

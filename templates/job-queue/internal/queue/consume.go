@@ -6,55 +6,75 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"example.com/gopher-template/job-queue/internal/jobs"
 )
 
-// Source pulls deliveries from the workers' consumer. It implements worker.Source.
+// drainWait bounds how long Close waits for a buffered message it gives back.
+const drainWait = 50 * time.Millisecond
+
+// Source pulls deliveries from the workers' consumer continuously: it keeps up to prefetch
+// messages requested ahead, so that a worker finishing a job finds the next one waiting instead
+// of asking the server for it. It implements worker.Source.
 type Source struct {
-	cons jetstream.Consumer
+	cons     jetstream.Consumer
+	prefetch int
+	msgs     jetstream.MessagesContext
 }
 
-// NewSource returns a Source reading from cons.
-func NewSource(cons jetstream.Consumer) *Source { return &Source{cons: cons} }
+// NewSource starts pulling from cons, with up to prefetch messages requested ahead. A message
+// waits in that buffer at most as long as a job takes to free a slot, and its ack wait runs
+// meanwhile: keep prefetch near the worker's concurrency.
+func NewSource(cons jetstream.Consumer, prefetch int) (*Source, error) {
+	s := &Source{cons: cons, prefetch: prefetch}
+	if err := s.open(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
 
-// Fetch returns up to limit messages. It first takes what is waiting without blocking (a batch
-// under load); on an empty queue it long-polls for a single message until ctx is done.
-func (s *Source) Fetch(ctx context.Context, limit int) ([]jobs.Delivery, error) {
-	batch, err := s.cons.FetchNoWait(limit)
+func (s *Source) open() error {
+	msgs, err := s.cons.Messages(
+		jetstream.PullMaxMessages(s.prefetch),
+		// The connection's handlers log outages; the iterator resumes by itself after one.
+		jetstream.WithMessagesErrOnMissingHeartbeat(false),
+	)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: %w", err)
+		return fmt.Errorf("start pulling: %w", err)
 	}
-	var out []jobs.Delivery
-	for msg := range batch.Messages() {
-		out = append(out, newDelivery(msg))
-	}
-	if len(out) > 0 {
-		return out, nil
-	}
-	if err := batch.Error(); err != nil && !isEmptyFetch(err) {
-		return nil, fmt.Errorf("fetch: %w", err)
-	}
+	s.msgs = msgs
+	return nil
+}
 
-	for {
-		msg, err := s.cons.Next(jetstream.FetchContext(ctx))
-		switch {
-		case err == nil:
-			return []jobs.Delivery{newDelivery(msg)}, nil
-		case ctx.Err() != nil:
-			return nil, fmt.Errorf("fetch: %w", ctx.Err())
-		case isEmptyFetch(err):
-			continue // the pull request expired empty: ask again
-		default:
-			return nil, fmt.Errorf("fetch: %w", err)
+// Next implements worker.Source. It is not safe for concurrent use.
+func (s *Source) Next(ctx context.Context) (jobs.Delivery, error) {
+	msg, err := s.msgs.Next(jetstream.NextContext(ctx))
+	switch {
+	case err == nil:
+		return newDelivery(msg), nil
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("next: %w", ctx.Err())
+	case errors.Is(err, jetstream.ErrMsgIteratorClosed):
+		// The consumer went away (deleted, or the connection closed): pull afresh next time.
+		if openErr := s.open(); openErr != nil {
+			err = errors.Join(err, openErr)
 		}
 	}
+	return nil, fmt.Errorf("next: %w", err)
 }
 
-func isEmptyFetch(err error) bool {
-	return errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, context.DeadlineExceeded)
+// Close stops pulling and gives the messages buffered but not handed out back to the queue, so
+// that another worker gets them now rather than after their ack wait.
+func (s *Source) Close() {
+	s.msgs.Drain()
+	for {
+		msg, err := s.msgs.Next(jetstream.NextMaxWait(drainWait))
+		if err != nil {
+			return
+		}
+		_ = msg.Nak() // best effort: unacknowledged, it comes back after its ack wait anyway
+	}
 }
 
 // delivery adapts a JetStream message to jobs.Delivery.
@@ -66,7 +86,7 @@ type delivery struct {
 func newDelivery(msg jetstream.Msg) *delivery {
 	d := &delivery{msg: msg, attempt: 1}
 	if meta, err := msg.Metadata(); err == nil && meta.NumDelivered > 0 {
-		d.attempt = int(min(meta.NumDelivered, uint64(jobs.MaxAttemptsLimit+1))) //nolint:gosec // G115: bounded above
+		d.attempt = int(min(meta.NumDelivered, 1<<30)) //nolint:gosec // G115: bounded above
 	}
 	return d
 }

@@ -15,7 +15,7 @@ var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 // several deployments (or test runs) can share a server.
 type Names struct {
 	Prefix string
-	// Stream is the work-queue stream holding queued jobs, on subjects Prefix.jobs.<type>.
+	// Stream is the work-queue stream holding queued jobs, on subjects Prefix.jobs.<type>.<id>.
 	Stream string
 	// Consumer is the durable pull consumer shared by all workers.
 	Consumer string
@@ -39,8 +39,12 @@ func NamesFor(prefix string) (Names, error) {
 	}, nil
 }
 
-// JobSubject is the subject a job of the given type is published on.
-func (n Names) JobSubject(jobType string) string { return n.Prefix + ".jobs." + jobType }
+// JobSubject is the subject a job is published on. The ID in it lets Publisher.Queued find a
+// waiting job, and the type lets an operator see what waits.
+func (n Names) JobSubject(jobType, id string) string { return n.Prefix + ".jobs." + jobType + "." + id }
+
+// queuedSubject matches the subject of job id, whatever its type.
+func (n Names) queuedSubject(id string) string { return n.Prefix + ".jobs.*." + id }
 
 // DeadSubject is the subject a dead letter of the given type is published on.
 func (n Names) DeadSubject(jobType string) string { return n.Prefix + ".dead." + jobType }

@@ -17,7 +17,7 @@ func TestNamesFor(t *testing.T) {
 	if n != want {
 		t.Errorf("NamesFor = %+v, want %+v", n, want)
 	}
-	if got := n.JobSubject("echo"); got != "JOBQUEUE.jobs.echo" {
+	if got := n.JobSubject("echo", "J1"); got != "JOBQUEUE.jobs.echo.J1" {
 		t.Errorf("JobSubject = %q", got)
 	}
 	if got := n.DeadSubject("echo"); got != "JOBQUEUE.dead.echo" {

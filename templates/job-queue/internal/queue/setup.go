@@ -8,8 +8,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"example.com/gopher-template/job-queue/internal/jobs"
 )
 
 // Config describes the JetStream resources.
@@ -137,9 +135,10 @@ func EnsureConsumer(ctx context.Context, js jetstream.JetStream, n Names, ackWai
 		FilterSubject: n.jobSubjects(),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       ackWait,
-		// The worker dead-letters a job after its own max_attempts; this is only a backstop for
-		// jobs whose deliveries never report back.
-		MaxDeliver:    jobs.MaxAttemptsLimit + 1,
+		// Unlimited: the worker counts attempts in the job's record and dead-letters a job after
+		// its max_attempts. Deliveries are more than attempts: a redelivery that finds the job
+		// held by a running attempt is put back until that attempt ends.
+		MaxDeliver:    -1,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {

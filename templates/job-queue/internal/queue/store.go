@@ -11,7 +11,9 @@ import (
 	"example.com/gopher-template/job-queue/internal/jobs"
 )
 
-// Store keeps job records in a JetStream key-value bucket. It implements jobs.Store.
+// Store keeps job records in a JetStream key-value bucket. It implements jobs.Store: Create is
+// kv.Create, Update is kv.Update with the record's revision, so that no write overwrites a
+// version its writer did not read.
 type Store struct {
 	kv jetstream.KeyValue
 }
@@ -26,18 +28,20 @@ func OpenStore(ctx context.Context, js jetstream.JetStream, n Names) (*Store, er
 }
 
 // Create implements jobs.Store.
-func (s *Store) Create(ctx context.Context, r jobs.Record) error {
+func (s *Store) Create(ctx context.Context, r jobs.Record) (jobs.Record, error) {
 	data, err := json.Marshal(r)
 	if err != nil {
-		return fmt.Errorf("encode record %s: %w", r.ID, err)
+		return jobs.Record{}, fmt.Errorf("encode record %s: %w", r.ID, err)
 	}
-	if _, err := s.kv.Create(ctx, r.ID, data); err != nil {
+	rev, err := s.kv.Create(ctx, r.ID, data)
+	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) {
-			return jobs.ErrExists
+			return jobs.Record{}, jobs.ErrExists
 		}
-		return fmt.Errorf("create record %s: %w", r.ID, err)
+		return jobs.Record{}, fmt.Errorf("create record %s: %w", r.ID, err)
 	}
-	return nil
+	r.Revision = rev
+	return r, nil
 }
 
 // Get implements jobs.Store.
@@ -49,29 +53,32 @@ func (s *Store) Get(ctx context.Context, id string) (jobs.Record, error) {
 		}
 		return jobs.Record{}, fmt.Errorf("get record %s: %w", id, err)
 	}
-	var r jobs.Record
-	if err := json.Unmarshal(entry.Value(), &r); err != nil {
-		return jobs.Record{}, fmt.Errorf("decode record %s: %w", id, err)
+	return decodeRecord(entry)
+}
+
+// Update implements jobs.Store.
+func (s *Store) Update(ctx context.Context, r jobs.Record) (jobs.Record, error) {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return jobs.Record{}, fmt.Errorf("encode record %s: %w", r.ID, err)
 	}
+	rev, err := s.kv.Update(ctx, r.ID, data, r.Revision)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return jobs.Record{}, fmt.Errorf("update record %s at revision %d: %w", r.ID, r.Revision, jobs.ErrStale)
+		}
+		return jobs.Record{}, fmt.Errorf("update record %s: %w", r.ID, err)
+	}
+	r.Revision = rev
 	return r, nil
 }
 
-// Put implements jobs.Store.
-func (s *Store) Put(ctx context.Context, r jobs.Record) error {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encode record %s: %w", r.ID, err)
+// decodeRecord reads a record from its bucket entry.
+func decodeRecord(entry jetstream.KeyValueEntry) (jobs.Record, error) {
+	var r jobs.Record
+	if err := json.Unmarshal(entry.Value(), &r); err != nil {
+		return jobs.Record{}, fmt.Errorf("decode record %s: %w", entry.Key(), err)
 	}
-	if _, err := s.kv.Put(ctx, r.ID, data); err != nil {
-		return fmt.Errorf("put record %s: %w", r.ID, err)
-	}
-	return nil
-}
-
-// Delete implements jobs.Store.
-func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := s.kv.Delete(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return fmt.Errorf("delete record %s: %w", id, err)
-	}
-	return nil
+	r.Revision, r.StoredAt = entry.Revision(), entry.Created()
+	return r, nil
 }

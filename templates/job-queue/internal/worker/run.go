@@ -12,67 +12,42 @@ import (
 
 // Source hands out deliveries.
 type Source interface {
-	// Fetch blocks until at least one delivery is available or ctx is done, and returns at most
-	// limit deliveries.
-	Fetch(ctx context.Context, limit int) ([]jobs.Delivery, error)
+	// Next blocks until a delivery is available or ctx is done.
+	Next(ctx context.Context) (jobs.Delivery, error)
 }
 
-// fetchRetryDelay is how long Run waits after a failed fetch (e.g. the connection is down).
-const fetchRetryDelay = time.Second
+// nextRetryDelay is how long Run waits after Next failed (e.g. the consumer is gone).
+const nextRetryDelay = time.Second
 
-// Run feeds deliveries from src to the pool until ctx is done. It reserves pool slots before
-// fetching and never fetches more messages than it has free slots, so no message waits in a
-// buffer while its ack wait runs out. Under load it fetches in batches of all free slots, which
-// saves a round trip per job. Run returns nil when ctx ends; the caller then shuts the pool down
-// to drain the jobs still running.
+// Run feeds deliveries from src to the pool until ctx is done. It reserves a pool slot before it
+// takes a delivery, so that it takes none it cannot start at once; the source keeps the next
+// ones requested ahead. Run returns nil when ctx ends; the caller then shuts the pool down to
+// drain the jobs still running.
 func Run(ctx context.Context, logger *slog.Logger, src Source, p *pool.Pool, proc *Processor) error {
 	for {
-		slots, err := reserve(ctx, p)
+		slot, err := p.Reserve(ctx)
 		if err != nil {
 			return unlessStopping(ctx, err)
 		}
-
-		deliveries, err := src.Fetch(ctx, len(slots))
-		for _, s := range slots[len(deliveries):] {
-			s.Release()
-		}
+		d, err := src.Next(ctx)
 		if err != nil {
+			slot.Release()
 			if err := unlessStopping(ctx, err); err == nil {
 				return nil
 			}
-			logger.WarnContext(ctx, "fetch failed; retrying", slog.Any("error", err), slog.Duration("retry_in", fetchRetryDelay))
-			if !sleep(ctx, fetchRetryDelay) {
+			logger.WarnContext(ctx, "taking the next job failed; retrying", slog.Any("error", err), slog.Duration("retry_in", nextRetryDelay))
+			if !sleep(ctx, nextRetryDelay) {
 				return nil
 			}
 			continue
 		}
-
-		for i, d := range deliveries {
-			if err := slots[i].Go(ctx, proc.Task(d)); err != nil {
-				// The pool is shutting down: hand the message straight back.
-				if nakErr := d.Retry(0); nakErr != nil {
-					logger.WarnContext(ctx, "nak failed", slog.Any("error", nakErr))
-				}
+		if err := slot.Go(ctx, proc.Task(d)); err != nil {
+			// The pool is shutting down: hand the message straight back.
+			if nakErr := d.Retry(0); nakErr != nil {
+				logger.WarnContext(ctx, "nak failed", slog.Any("error", nakErr))
 			}
 		}
 	}
-}
-
-// reserve blocks for one free slot, then takes every other slot that is free right now.
-func reserve(ctx context.Context, p *pool.Pool) ([]*pool.Slot, error) {
-	first, err := p.Reserve(ctx)
-	if err != nil {
-		return nil, err
-	}
-	slots := []*pool.Slot{first}
-	for len(slots) < p.Size() {
-		s, ok := p.TryReserve()
-		if !ok {
-			break
-		}
-		slots = append(slots, s)
-	}
-	return slots, nil
 }
 
 // unlessStopping returns nil if err only says that Run was asked to stop (ctx ended, or the pool

@@ -5,6 +5,7 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"strings"
@@ -52,8 +53,20 @@ func (s *system) counting(h jobs.Handler) jobs.Handler {
 	})
 }
 
-func startSystem(t *testing.T) *system {
+// settings tune a system: the queue's ack wait, and a wrapper of the worker's source.
+type settings struct {
+	ackWait   time.Duration
+	heartbeat time.Duration
+	lease     time.Duration
+	source    func(worker.Source) worker.Source
+}
+
+func startSystem(t *testing.T, tune ...func(*settings)) *system {
 	t.Helper()
+	cfg := settings{ackWait: 5 * time.Second, heartbeat: time.Second, lease: 10 * time.Second}
+	for _, f := range tune {
+		f(&cfg)
+	}
 	env := queuetest.New(t, os.Getenv)
 	names := env.Config.Names
 	logger := slog.New(slog.DiscardHandler)
@@ -64,7 +77,11 @@ func startSystem(t *testing.T) *system {
 		t.Fatal(err)
 	}
 	s.store = store
-	s.svc, err = jobs.NewService(store, queue.NewPublisher(env.JS, names), 5)
+	pub, err := queue.NewPublisher(t.Context(), env.JS, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.svc, err = jobs.NewService(store, pub, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,15 +90,24 @@ func startSystem(t *testing.T) *system {
 	for typ, h := range map[string]jobs.Handler{
 		"echo":  handlers.Echo{Logger: logger},
 		"flaky": handlers.Flaky{},
+		"sleep": handlers.Sleep{Logger: logger},
 	} {
 		if err := registry.Register(typ, s.counting(h)); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	cons, err := queue.EnsureConsumer(t.Context(), env.JS, names, 5*time.Second)
+	cons, err := queue.EnsureConsumer(t.Context(), env.JS, names, cfg.ackWait)
 	if err != nil {
 		t.Fatal(err)
+	}
+	qsrc, err := queue.NewSource(cons, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src worker.Source = qsrc
+	if cfg.source != nil {
+		src = cfg.source(src)
 	}
 	p, err := pool.New(pool.Config{Size: 4, Timeout: 10 * time.Second})
 	if err != nil {
@@ -89,13 +115,15 @@ func startSystem(t *testing.T) *system {
 	}
 	proc := worker.NewProcessor(logger, registry, store, queue.NewDeadLetterer(env.JS, names), s.rec, worker.Config{
 		Backoff:   backoff.Policy{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
-		Heartbeat: time.Second,
+		Heartbeat: cfg.heartbeat,
+		Lease:     cfg.lease,
 	})
 
 	go func() {
 		defer close(s.stopped)
 		// t.Context is cancelled just before the cleanups run, which stops the fetch loop.
-		if err := worker.Run(t.Context(), logger, queue.NewSource(cons), p, proc); err != nil {
+		defer qsrc.Close()
+		if err := worker.Run(t.Context(), logger, src, p, proc); err != nil {
 			t.Errorf("worker.Run: %v", err)
 		}
 	}()
@@ -235,5 +263,70 @@ func TestIntegration_RetryThenSuccess(t *testing.T) {
 	}
 	if _, retried, _ := s.rec.counts("", "flaky"); retried != 2 {
 		t.Errorf("recorded %d retries, want 2", retried)
+	}
+}
+
+// lostHeartbeats is a source whose deliveries' InProgress never reaches the server: what a
+// server restart does to the heartbeats sent while it is down (and to those it had not yet
+// written to disk).
+type lostHeartbeats struct{ worker.Source }
+
+func (s lostHeartbeats) Next(ctx context.Context) (jobs.Delivery, error) {
+	d, err := s.Source.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return noProgress{d}, nil
+}
+
+type noProgress struct{ jobs.Delivery }
+
+func (noProgress) InProgress() error { return nil }
+
+// TestIntegration_RedeliveryWhileRunningRunsOnce: the queue redelivers a job while its first
+// attempt still runs (its ack wait ran out: the heartbeats were lost). The running attempt holds
+// the claim, so the redeliveries are put back and the job runs once.
+func TestIntegration_RedeliveryWhileRunningRunsOnce(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, func(c *settings) {
+		c.ackWait, c.heartbeat, c.lease = time.Second, 300*time.Millisecond, 5*time.Second
+		c.source = func(src worker.Source) worker.Source { return lostHeartbeats{src} }
+	})
+	id := s.enqueue(t, jobs.Request{Type: "sleep", Payload: json.RawMessage(`{"ms":3500}`)}).Record.ID
+
+	rec := s.waitStatus(t, id, jobs.StatusSucceeded)
+	time.Sleep(1500 * time.Millisecond) // a redelivery after the success is acked as a duplicate
+	if got := s.runsOf(id); got != 1 || rec.Attempts != 1 {
+		t.Errorf("ran %d times, %d attempts recorded; want once", got, rec.Attempts)
+	}
+	if held, _, _ := s.rec.counts(worker.OutcomeHeld, "sleep"); held == 0 {
+		t.Error("no redelivery was put back: the test did not provoke one")
+	}
+	if n := s.rec.duplicateExecutions(); n != 0 {
+		t.Errorf("duplicate executions = %d, want 0", n)
+	}
+}
+
+// TestIntegration_IdempotencyKeyConflict: a key reused for another payload is refused while the
+// first job waits in the queue and after it ran.
+func TestIntegration_IdempotencyKeyConflict(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t)
+	first := jobs.Request{Type: "sleep", Payload: json.RawMessage(`{"ms":300}`), IdempotencyKey: "report-7"}
+	other := jobs.Request{Type: "sleep", Payload: json.RawMessage(`{"ms":301}`), IdempotencyKey: "report-7"}
+	id := s.enqueue(t, first).Record.ID
+	for _, wait := range []jobs.Status{"", jobs.StatusSucceeded} {
+		if wait != "" {
+			s.waitStatus(t, id, wait)
+		}
+		if _, err := s.svc.Enqueue(t.Context(), other); !errors.Is(err, jobs.ErrConflict) {
+			t.Errorf("reused key (job %q) = %v, want ErrConflict", wait, err)
+		}
+		if res, err := s.svc.Enqueue(t.Context(), first); err != nil || !res.Duplicate || res.Record.ID != id {
+			t.Errorf("repeat (job %q) = %+v, %v; want a duplicate of %s", wait, res, err, id)
+		}
+	}
+	if got := s.runsOf(id); got != 1 {
+		t.Errorf("ran %d times, want 1", got)
 	}
 }

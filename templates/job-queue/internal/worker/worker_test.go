@@ -28,6 +28,7 @@ type recorder struct {
 	finished     map[string]int // by outcome
 	retried      map[string]int // by job type
 	deadLettered map[string]int // by job type
+	duplicates   int
 }
 
 func newRecorder() *recorder {
@@ -50,6 +51,18 @@ func (r *recorder) DeadLettered(jobType string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.deadLettered[jobType]++
+}
+
+func (r *recorder) DuplicateExecution(string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.duplicates++
+}
+
+func (r *recorder) duplicateExecutions() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.duplicates
 }
 
 // counts returns the attempts finished with outcome, and the retries and dead letters of jobType.
@@ -87,6 +100,9 @@ func newHarness(t *testing.T, h jobs.HandlerFunc, cfg worker.Config) *harness {
 	if cfg.Backoff.Base == 0 {
 		cfg.Backoff = backoff.Policy{Base: time.Second, Max: time.Minute, Int64N: func(n int64) int64 { return n - 1 }}
 	}
+	if cfg.SettleTimeout == 0 {
+		cfg.SettleTimeout = 300 * time.Millisecond // a store that stays down gives up quickly
+	}
 	hs.proc = worker.NewProcessor(slog.New(slog.DiscardHandler), registry, hs.store, hs.dead, hs.rec, cfg)
 	return hs
 }
@@ -122,7 +138,9 @@ type processorCase struct {
 	deadErr     error
 	wantSettle  jobstest.Settlement
 	wantDelay   time.Duration
+	heldDelay   bool        // the delay is what is left of a one-minute lease, not wantDelay
 	wantStatus  jobs.Status // "" means no record expected
+	wantNumber  int         // attempts in the record; 0 means not checked
 	wantErrText string      // in last_error / dead letter
 	wantRuns    int64
 	wantDead    bool
@@ -145,6 +163,7 @@ var processorCases = []processorCase{
 		name:        "failure retries with backoff",
 		handler:     func(context.Context, jobs.Job) error { return errTransient },
 		attempt:     2,
+		existing:    &jobs.Record{Status: jobs.StatusFailed, Attempts: 1},
 		wantSettle:  jobstest.Retried,
 		wantDelay:   2 * time.Second,
 		wantStatus:  jobs.StatusFailed,
@@ -156,6 +175,7 @@ var processorCases = []processorCase{
 		name:        "last attempt dead-letters",
 		handler:     func(context.Context, jobs.Job) error { return errTransient },
 		attempt:     3,
+		existing:    &jobs.Record{Status: jobs.StatusFailed, Attempts: 2},
 		wantSettle:  jobstest.Termed,
 		wantStatus:  jobs.StatusDead,
 		wantErrText: "transient",
@@ -214,21 +234,55 @@ var processorCases = []processorCase{
 		wantOutcome: worker.OutcomeDuplicate,
 	},
 	{
-		name:        "delivery beyond max attempts dead-letters without running",
+		name:        "redelivery of a held job is put back until the lease runs out",
+		handler:     func(context.Context, jobs.Job) error { return nil },
+		attempt:     2,
+		existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 1, Holder: "alive", Lease: time.Minute},
+		wantSettle:  jobstest.Retried,
+		heldDelay:   true,
+		wantStatus:  jobs.StatusRunning,
+		wantNumber:  1,
+		wantOutcome: worker.OutcomeHeld,
+	},
+	{
+		name:        "job whose holder's lease ran out is taken over",
+		handler:     func(context.Context, jobs.Job) error { return nil },
+		attempt:     2,
+		existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 1, Holder: "gone", Lease: time.Nanosecond},
+		wantSettle:  jobstest.Acked,
+		wantStatus:  jobs.StatusSucceeded,
+		wantNumber:  2,
+		wantRuns:    1,
+		wantOutcome: worker.OutcomeSucceeded,
+	},
+	{
+		name:        "failed job is claimed for its next attempt",
+		handler:     func(context.Context, jobs.Job) error { return nil },
+		attempt:     7, // redeliveries of a held job count in the queue, not in the record
+		existing:    &jobs.Record{Status: jobs.StatusFailed, Attempts: 1, Holder: "earlier", LastError: "boom"},
+		wantSettle:  jobstest.Acked,
+		wantStatus:  jobs.StatusSucceeded,
+		wantNumber:  2,
+		wantRuns:    1,
+		wantOutcome: worker.OutcomeSucceeded,
+	},
+	{
+		name:        "abandoned last attempt dead-letters without running",
 		handler:     func(context.Context, jobs.Job) error { return nil },
 		attempt:     4,
-		existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 3},
+		existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 3, Holder: "gone", Lease: time.Nanosecond},
 		wantSettle:  jobstest.Termed,
 		wantStatus:  jobs.StatusDead,
-		wantErrText: "more than max_attempts",
+		wantErrText: "abandoned",
 		wantDead:    true,
+		wantAttempt: 3,
 		wantOutcome: worker.OutcomeDead,
 	},
 	{
-		name:        "crash before settling counts as an attempt even if the queue lags",
+		name:        "a crashed attempt counts even if the queue's count lags",
 		handler:     func(_ context.Context, j jobs.Job) error { return fmt.Errorf("attempt %d", j.Attempt) },
 		attempt:     1, // NumDelivered under-reported after a crash
-		existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 2},
+		existing:    &jobs.Record{Status: jobs.StatusRunning, Attempts: 2, Holder: "gone", Lease: time.Nanosecond},
 		wantSettle:  jobstest.Termed, // attempt 3 of 3
 		wantStatus:  jobs.StatusDead,
 		wantErrText: "attempt 3",
@@ -238,14 +292,12 @@ var processorCases = []processorCase{
 		wantOutcome: worker.OutcomeDead,
 	},
 	{
-		name:        "failing to mark running retries without running",
+		name:        "failing to claim retries without running or writing",
 		handler:     func(context.Context, jobs.Job) error { return nil },
 		attempt:     1,
 		failPut:     jobs.StatusRunning,
 		wantSettle:  jobstest.Retried,
 		wantDelay:   time.Second,
-		wantStatus:  jobs.StatusFailed,
-		wantErrText: "mark running",
 		wantOutcome: worker.OutcomeFailed,
 	},
 	{
@@ -297,12 +349,10 @@ func (c processorCase) setUp(t *testing.T) (*harness, *jobstest.Delivery) {
 	if c.existing != nil {
 		existing := *c.existing
 		existing.ID, existing.Type, existing.MaxAttempts = "J1", "test", 3
-		if err := hs.store.Put(t.Context(), existing); err != nil {
-			t.Fatal(err)
-		}
+		hs.store.Set(existing)
 	}
 	if c.failPut != "" {
-		hs.store.FailPut = func(r jobs.Record) error {
+		hs.store.FailWrite = func(r jobs.Record) error {
 			if r.Status == c.failPut {
 				return errTransient
 			}
@@ -316,8 +366,12 @@ func (c processorCase) setUp(t *testing.T) (*harness, *jobstest.Delivery) {
 func (c processorCase) check(t *testing.T, hs *harness, d *jobstest.Delivery) {
 	t.Helper()
 	settlement, delay, count := d.Settled()
-	if settlement != c.wantSettle || delay != c.wantDelay || count != 1 {
-		t.Errorf("settled %q after %v, %d times; want %q after %v, once", settlement, delay, count, c.wantSettle, c.wantDelay)
+	delayOK := delay == c.wantDelay
+	if c.heldDelay {
+		delayOK = delay > 50*time.Second && delay <= time.Minute
+	}
+	if settlement != c.wantSettle || !delayOK || count != 1 {
+		t.Errorf("settled %q after %v, %d times; want %q after %v (held: %v), once", settlement, delay, count, c.wantSettle, c.wantDelay, c.heldDelay)
 	}
 	if got := hs.handled.Load(); got != c.wantRuns {
 		t.Errorf("handler ran %d times, want %d", got, c.wantRuns)
@@ -331,6 +385,9 @@ func (c processorCase) check(t *testing.T, hs *harness, d *jobstest.Delivery) {
 	case c.wantStatus != "":
 		if rec.Status != c.wantStatus || !strings.Contains(rec.LastError, c.wantErrText) {
 			t.Errorf("record = %+v, want status %q and error containing %q", rec, c.wantStatus, c.wantErrText)
+		}
+		if c.wantNumber != 0 && rec.Attempts != c.wantNumber {
+			t.Errorf("record attempts = %d, want %d", rec.Attempts, c.wantNumber)
 		}
 	}
 	letters := hs.dead.Letters()
@@ -349,6 +406,9 @@ func (c processorCase) check(t *testing.T, hs *harness, d *jobstest.Delivery) {
 	finished, _, deadLettered := hs.rec.counts(c.wantOutcome, "test")
 	if finished != 1 {
 		t.Errorf("attempts finished with outcome %q = %d, want 1", c.wantOutcome, finished)
+	}
+	if n := hs.rec.duplicateExecutions(); n != 0 {
+		t.Errorf("duplicate executions = %d, want 0", n)
 	}
 	if wantDeadLettered := c.wantOutcome == worker.OutcomeDead && c.body == nil; (deadLettered == 1) != wantDeadLettered {
 		t.Errorf("dead letters recorded for type test = %d, want dead-lettered=%v", deadLettered, wantDeadLettered)
@@ -418,26 +478,20 @@ type source struct {
 	mu       sync.Mutex
 	pending  []*jobstest.Delivery
 	failNext int
-	maxSeen  int
 }
 
-func (s *source) Fetch(ctx context.Context, limit int) ([]jobs.Delivery, error) {
+func (s *source) Next(ctx context.Context) (jobs.Delivery, error) {
 	s.mu.Lock()
-	s.maxSeen = max(s.maxSeen, limit)
 	if s.failNext > 0 {
 		s.failNext--
 		s.mu.Unlock()
 		return nil, errors.New("connection lost")
 	}
 	if len(s.pending) > 0 {
-		n := min(limit, len(s.pending))
-		out := make([]jobs.Delivery, n)
-		for i, d := range s.pending[:n] {
-			out[i] = d
-		}
-		s.pending = s.pending[n:]
+		d := s.pending[0]
+		s.pending = s.pending[1:]
 		s.mu.Unlock()
-		return out, nil
+		return d, nil
 	}
 	s.mu.Unlock()
 	<-ctx.Done()
@@ -468,7 +522,7 @@ func TestRun(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- worker.Run(ctx, slog.New(slog.DiscardHandler), src, hs.pool, hs.proc) }()
 
-		// 2 failed fetches (1s back-off each), then 40 jobs of 100ms, 4 at a time.
+		// 2 failures (1s back-off each), then 40 jobs of 100ms, 4 at a time.
 		time.Sleep(2*time.Second + 10*100*time.Millisecond + time.Millisecond)
 		synctest.Wait()
 		stop()
@@ -487,8 +541,132 @@ func TestRun(t *testing.T) {
 		if hw := highWater.Load(); hw != int64(hs.pool.Size()) {
 			t.Errorf("high-water mark %d, want the pool size %d", hw, hs.pool.Size())
 		}
-		if src.maxSeen != hs.pool.Size() {
-			t.Errorf("largest fetch asked for %d deliveries, want batches of the pool size %d", src.maxSeen, hs.pool.Size())
+	})
+}
+
+// TestProcessorRedeliveryWhileRunningIsHeld is the duplicate run of a server restart: the queue
+// delivers a job again while its first attempt still runs (the restart lost the heartbeats).
+// The redelivery must leave the job to the running attempt, not run it a second time.
+func TestProcessorRedeliveryWhileRunningIsHeld(t *testing.T) {
+	t.Parallel()
+
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hs := newHarness(t, func(context.Context, jobs.Job) error {
+		once.Do(func() { close(started) })
+		<-release
+		return nil
+	}, worker.Config{})
+	first := &jobstest.Delivery{Body: envelope(t, "J1", "test", 3), N: 1}
+	again := &jobstest.Delivery{Body: envelope(t, "J1", "test", 3), N: 2}
+
+	if err := hs.pool.Submit(t.Context(), hs.proc.Task(first)); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if err := hs.pool.Submit(t.Context(), hs.proc.Task(again)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s, _, _ := again.Settled(); s == jobstest.Unsettled && time.Now().Before(deadline); s, _, _ = again.Settled() {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	if err := hs.pool.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	if got := hs.handled.Load(); got != 1 {
+		t.Errorf("the job ran %d times, want once", got)
+	}
+	if s, _, _ := first.Settled(); s != jobstest.Acked {
+		t.Errorf("first delivery settled %q, want ack", s)
+	}
+	if s, delay, _ := again.Settled(); s != jobstest.Retried || delay <= 0 {
+		t.Errorf("redelivery settled %q after %v, want put back for later", s, delay)
+	}
+	rec, err := hs.store.Get(t.Context(), "J1")
+	if err != nil || rec.Status != jobs.StatusSucceeded || rec.Attempts != 1 {
+		t.Errorf("record = %+v, %v; want succeeded on attempt 1", rec, err)
+	}
+}
+
+// TestProcessorRecordsOnlyMoveForward: an attempt that lost its claim while it ran (another
+// attempt took the job over and finished it) must not write over the record, whatever its own
+// outcome, and counts a duplicate execution.
+func TestProcessorRecordsOnlyMoveForward(t *testing.T) {
+	t.Parallel()
+
+	for _, outcome := range []error{nil, errTransient, jobs.Permanent(errTransient)} {
+		t.Run(fmt.Sprint(outcome), func(t *testing.T) {
+			t.Parallel()
+			var hs *harness
+			hs = newHarness(t, func(context.Context, jobs.Job) error {
+				// Meanwhile another attempt claimed the job and finished it.
+				hs.store.Set(jobs.Record{ID: "J1", Type: "test", Status: jobs.StatusSucceeded, Attempts: 2, MaxAttempts: 3, Holder: "other"})
+				return outcome
+			}, worker.Config{})
+			d := &jobstest.Delivery{Body: envelope(t, "J1", "test", 3), N: 1}
+			hs.process(t, d)
+
+			rec, err := hs.store.Get(t.Context(), "J1")
+			if err != nil || rec.Status != jobs.StatusSucceeded || rec.Attempts != 2 || rec.Holder != "other" {
+				t.Errorf("record = %+v, %v; want the other attempt's success untouched", rec, err)
+			}
+			if s, _, n := d.Settled(); n != 0 {
+				t.Errorf("delivery settled %q; want it left to the attempt that holds the job", s)
+			}
+			if len(hs.dead.Letters()) != 0 {
+				t.Error("a job another attempt finished was dead-lettered")
+			}
+			if n := hs.rec.duplicateExecutions(); n != 1 {
+				t.Errorf("duplicate executions = %d, want 1", n)
+			}
+		})
+	}
+}
+
+// TestProcessorHeartbeatRenewsClaim: a long job keeps its claim by renewing it, so that a
+// redelivery after the lease would have run out still finds it held; and a job whose claim was
+// taken over anyway is cancelled at the next heartbeat.
+func TestProcessorHeartbeatRenewsClaim(t *testing.T) {
+	t.Parallel()
+
+	synctest.Test(t, func(t *testing.T) {
+		hs := newHarness(t, func(ctx context.Context, _ jobs.Job) error {
+			select {
+			case <-time.After(10 * time.Second):
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}, worker.Config{Heartbeat: time.Second, Lease: 3 * time.Second})
+		first := &jobstest.Delivery{Body: envelope(t, "J1", "test", 3), N: 1}
+		if err := hs.pool.Submit(t.Context(), hs.proc.Task(first)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Second) // beyond the first write's lease
+		again := &jobstest.Delivery{Body: envelope(t, "J1", "test", 3), N: 2}
+		if err := hs.pool.Submit(t.Context(), hs.proc.Task(again)); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if s, _, _ := again.Settled(); s != jobstest.Retried {
+			t.Errorf("redelivery at 5s settled %q, want put back: the claim was renewed", s)
+		}
+
+		// At 6s another attempt takes the job over (as if this one had been cut off).
+		time.Sleep(time.Second)
+		hs.store.Set(jobs.Record{ID: "J1", Type: "test", Status: jobs.StatusRunning, Attempts: 2, MaxAttempts: 3, Holder: "other", Lease: time.Minute})
+		if err := hs.pool.Shutdown(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n := hs.rec.duplicateExecutions(); n != 1 {
+			t.Errorf("duplicate executions = %d, want 1", n)
+		}
+		rec, err := hs.store.Get(t.Context(), "J1")
+		if err != nil || rec.Holder != "other" {
+			t.Errorf("record = %+v, %v; want the other attempt's claim untouched", rec, err)
 		}
 	})
 }

@@ -9,30 +9,33 @@ import (
 	"example.com/gopher-template/job-queue/internal/jobs"
 )
 
-// Store is an in-memory jobs.Store. Set Err to make every call fail.
+// Store is an in-memory jobs.Store with revisions, as the real one compares and sets them. Set
+// Err to make every call fail.
 type Store struct {
-	mu      sync.Mutex
-	records map[string]jobs.Record
-	Err     error
-	// FailPut, if set, is called by Put; a non-nil result makes Put fail.
-	FailPut func(jobs.Record) error
+	mu       sync.Mutex
+	records  map[string]jobs.Record
+	revision uint64
+	Err      error
+	// FailWrite, if set, is called by Create and Update; a non-nil result makes the write fail.
+	FailWrite func(jobs.Record) error
+	// Now is the store's clock, for StoredAt; time.Now if nil.
+	Now func() time.Time
 }
 
 // NewStore returns an empty Store.
 func NewStore() *Store { return &Store{records: make(map[string]jobs.Record)} }
 
 // Create implements jobs.Store.
-func (s *Store) Create(_ context.Context, r jobs.Record) error {
+func (s *Store) Create(_ context.Context, r jobs.Record) (jobs.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.Err != nil {
-		return s.Err
+	if err := s.fail(r); err != nil {
+		return jobs.Record{}, err
 	}
 	if _, ok := s.records[r.ID]; ok {
-		return jobs.ErrExists
+		return jobs.Record{}, jobs.ErrExists
 	}
-	s.records[r.ID] = r
-	return nil
+	return s.store(r), nil
 }
 
 // Get implements jobs.Store.
@@ -49,28 +52,46 @@ func (s *Store) Get(_ context.Context, id string) (jobs.Record, error) {
 	return r, nil
 }
 
-// Put implements jobs.Store.
-func (s *Store) Put(_ context.Context, r jobs.Record) error {
+// Update implements jobs.Store.
+func (s *Store) Update(_ context.Context, r jobs.Record) (jobs.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.fail(r); err != nil {
+		return jobs.Record{}, err
+	}
+	if cur, ok := s.records[r.ID]; !ok || cur.Revision != r.Revision {
+		return jobs.Record{}, jobs.ErrStale
+	}
+	return s.store(r), nil
+}
+
+// Set stores r whatever is there, as another writer would: for tests that stage a record.
+func (s *Store) Set(r jobs.Record) jobs.Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.store(r)
+}
+
+func (s *Store) fail(r jobs.Record) error {
 	if s.Err != nil {
 		return s.Err
 	}
-	if s.FailPut != nil {
-		if err := s.FailPut(r); err != nil {
-			return err
-		}
+	if s.FailWrite != nil {
+		return s.FailWrite(r)
 	}
-	s.records[r.ID] = r
 	return nil
 }
 
-// Delete implements jobs.Store.
-func (s *Store) Delete(_ context.Context, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.records, id)
-	return nil
+func (s *Store) store(r jobs.Record) jobs.Record {
+	s.revision++
+	r.Revision = s.revision
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	r.StoredAt = now()
+	s.records[r.ID] = r
+	return r
 }
 
 // Len returns the number of records.
@@ -80,12 +101,14 @@ func (s *Store) Len() int {
 	return len(s.records)
 }
 
-// Publisher records published envelopes and reports repeats of an ID as duplicates.
+// Publisher records published envelopes, reports repeats of an ID as duplicates, and keeps the
+// first envelope of each ID queued until Take removes it.
 type Publisher struct {
-	mu   sync.Mutex
-	sent []jobs.Envelope
-	seen map[string]bool
-	Err  error
+	mu     sync.Mutex
+	sent   []jobs.Envelope
+	queued map[string]jobs.Envelope
+	seen   map[string]bool
+	Err    error
 }
 
 // Publish implements jobs.Publisher.
@@ -96,12 +119,45 @@ func (p *Publisher) Publish(_ context.Context, env jobs.Envelope) (bool, error) 
 		return false, p.Err
 	}
 	if p.seen == nil {
-		p.seen = make(map[string]bool)
+		p.seen, p.queued = make(map[string]bool), make(map[string]jobs.Envelope)
 	}
 	p.sent = append(p.sent, env)
 	dup := p.seen[env.ID]
-	p.seen[env.ID] = true
+	if !dup {
+		p.seen[env.ID] = true
+		p.queued[env.ID] = env
+	}
 	return dup, nil
+}
+
+// PublishAll implements jobs.Publisher.
+func (p *Publisher) PublishAll(ctx context.Context, envs []jobs.Envelope) []error {
+	errs := make([]error, len(envs))
+	for i, env := range envs {
+		_, errs[i] = p.Publish(ctx, env)
+	}
+	return errs
+}
+
+// Queued implements jobs.Publisher.
+func (p *Publisher) Queued(_ context.Context, id string) (jobs.Envelope, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.Err != nil {
+		return jobs.Envelope{}, p.Err
+	}
+	env, ok := p.queued[id]
+	if !ok {
+		return jobs.Envelope{}, jobs.ErrNotFound
+	}
+	return env, nil
+}
+
+// Take removes job id from the queue, as a worker settling it would.
+func (p *Publisher) Take(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.queued, id)
 }
 
 // Sent returns the envelopes published so far, duplicates included.
