@@ -87,9 +87,52 @@ func (s testServer) do(t *testing.T, method, target, body string) *httptest.Resp
 		r = strings.NewReader(body)
 	}
 	req := httptest.NewRequestWithContext(t.Context(), method, target, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	rec := httptest.NewRecorder()
 	s.handler.ServeHTTP(rec, req)
 	return rec
+}
+
+// TestEnqueueRequiresJSON: an HTML form on any web site can POST
+// form-encoded, multipart or text/plain bodies without a CORS preflight; the
+// API takes application/json bodies only, and says so with 415.
+func TestEnqueueRequiresJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		contentType string
+		wantCode    int
+	}{
+		{contentType: "application/json", wantCode: http.StatusAccepted},
+		{contentType: "application/json; charset=utf-8", wantCode: http.StatusAccepted},
+		{contentType: "text/plain", wantCode: http.StatusUnsupportedMediaType},
+		{contentType: "application/x-www-form-urlencoded", wantCode: http.StatusUnsupportedMediaType},
+		{contentType: "multipart/form-data; boundary=x", wantCode: http.StatusUnsupportedMediaType},
+		{contentType: "", wantCode: http.StatusUnsupportedMediaType},
+	}
+	for _, target := range []string{"/api/v1/jobs", "/api/v1/jobs/batch"} {
+		for _, tt := range tests {
+			t.Run(target+" "+tt.contentType, func(t *testing.T) {
+				t.Parallel()
+				fake := &fakeJobs{res: jobs.EnqueueResult{Record: jobs.Record{ID: "J1", Type: "echo", Status: jobs.StatusQueued}}}
+				s := newServer(t, fake, nil)
+				body := `{"type":"echo"}`
+				if strings.HasSuffix(target, "/batch") {
+					body = `{"jobs":[{"type":"echo"}]}`
+				}
+				req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, target, strings.NewReader(body))
+				if tt.contentType != "" {
+					req.Header.Set("Content-Type", tt.contentType)
+				}
+				rec := httptest.NewRecorder()
+				s.handler.ServeHTTP(rec, req)
+				if rec.Code != tt.wantCode {
+					t.Errorf("status = %d %s, want %d", rec.Code, rec.Body, tt.wantCode)
+				}
+			})
+		}
+	}
 }
 
 func TestEnqueue(t *testing.T) {
@@ -106,9 +149,9 @@ func TestEnqueue(t *testing.T) {
 	}{
 		{name: "accepted", body: `{"type":"echo","payload":{"a":1}}`, fake: fakeJobs{res: queued}, wantCode: http.StatusAccepted, wantBody: `{"id":"J1","status":"queued"}`, wantEnqueued: 1},
 		{name: "duplicate is accepted but not counted", body: `{"type":"echo","idempotency_key":"k"}`, fake: fakeJobs{res: jobs.EnqueueResult{Record: queued.Record, Duplicate: true}}, wantCode: http.StatusAccepted, wantBody: `"id":"J1"`},
-		{name: "malformed json", body: `{"type":`, wantCode: http.StatusBadRequest, wantBody: "invalid request body"},
+		{name: "malformed json", body: `{"type":`, wantCode: http.StatusBadRequest, wantBody: "malformed JSON: the body ends too early"},
 		{name: "unknown field", body: `{"type":"echo","priority":1}`, wantCode: http.StatusBadRequest, wantBody: "unknown field"},
-		{name: "two values", body: `{"type":"echo"}{"type":"echo"}`, wantCode: http.StatusBadRequest, wantBody: "more than one"},
+		{name: "two values", body: `{"type":"echo"}{"type":"echo"}`, wantCode: http.StatusBadRequest, wantBody: "unexpected data after the JSON object"},
 		{name: "too large", body: `{"type":"echo","payload":"` + strings.Repeat("x", 1<<20) + `"}`, wantCode: http.StatusRequestEntityTooLarge},
 		{name: "explicit zero attempts", body: `{"type":"echo","max_attempts":0}`, fake: fakeJobs{res: queued}, wantCode: http.StatusBadRequest, wantBody: "max_attempts"},
 		{name: "too many attempts", body: `{"type":"echo","max_attempts":26}`, fake: fakeJobs{res: queued}, wantCode: http.StatusBadRequest, wantBody: "max_attempts"},

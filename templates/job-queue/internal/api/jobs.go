@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"example.com/gopher-template/plumbing/jsonbody"
+
 	"example.com/gopher-template/job-queue/internal/jobs"
 )
 
@@ -185,22 +187,19 @@ func handleGetJob(logger *slog.Logger, svc Jobs) http.Handler {
 	})
 }
 
-// decodeJSON decodes exactly one JSON object from a body of at most limit bytes, rejecting
-// unknown fields. On failure it has answered 400 (413 for a body too large) and returns false.
+// decodeJSON reads exactly one JSON object of at most limit bytes, declared
+// application/json, rejecting unknown fields. On failure it has answered with
+// the status jsonbody gives (400, 413 or 415) and a message naming JSON fields
+// and types, never Go's, and returns false.
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("more than one JSON value")
-	}
+	err := jsonbody.Decode(w, r, limit, v)
 	if err == nil {
 		return true
 	}
-	status := http.StatusBadRequest
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		status = http.StatusRequestEntityTooLarge
+	status, message := http.StatusBadRequest, "invalid request body"
+	if bodyErr, ok := errors.AsType[*jsonbody.Error](err); ok {
+		status, message = bodyErr.Status, bodyErr.Message
 	}
-	writeJSON(w, status, errorResponse{Error: "invalid request body: " + err.Error()})
+	writeJSON(w, status, errorResponse{Error: message})
 	return false
 }

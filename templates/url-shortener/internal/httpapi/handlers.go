@@ -40,7 +40,7 @@ func (r createRequest) params() (link.CreateParams, error) {
 func (s *server) createLink(c *gin.Context) {
 	var req createRequest
 	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, http.StatusBadRequest, err.Error())
+		writeBodyError(c, err)
 		return
 	}
 	p, err := req.params()

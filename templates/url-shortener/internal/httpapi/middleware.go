@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"math"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"example.com/gopher-template/plumbing/jsonbody"
 	"example.com/gopher-template/plumbing/logging"
 )
 
@@ -67,33 +67,15 @@ func (s *server) rateLimit(c *gin.Context) {
 }
 
 // requireJSON answers 415 to a write whose body is not declared
-// application/json (parameters such as charset allowed). An HTML form on any
-// web site can POST form-encoded, multipart or text/plain bodies across sites
-// without a CORS preflight; a cross-site request with a JSON body needs one,
-// which this service never grants. So, without API_TOKEN, no web page can
-// create links through its visitors' browsers.
+// application/json (jsonbody.CheckContentType). An HTML form on any web site
+// can POST form-encoded, multipart or text/plain bodies across sites without
+// a CORS preflight; a cross-site request with a JSON body needs one, which
+// this service never grants. So, without API_TOKEN, no web page can create
+// links through its visitors' browsers.
 func requireJSON(c *gin.Context) {
-	if !carriesBody(c.Request) {
-		c.Next()
-		return
-	}
-	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || mediaType != "application/json" {
-		writeError(c, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+	if err := jsonbody.CheckContentType(c.Request); err != nil {
+		writeBodyError(c, err)
 		return
 	}
 	c.Next()
-}
-
-// carriesBody reports whether r is a write with a request body: every POST,
-// PUT and PATCH, and a DELETE that sends one.
-func carriesBody(r *http.Request) bool {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return false
-	case http.MethodDelete:
-		return r.ContentLength != 0
-	default:
-		return true
-	}
 }

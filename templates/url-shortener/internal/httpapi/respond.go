@@ -8,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"example.com/gopher-template/plumbing/jsonbody"
+
 	"example.com/gopher-template/url-shortener/internal/link"
 )
 
@@ -45,6 +47,16 @@ func writeJSON(c *gin.Context, status int, v any) {
 func writeError(c *gin.Context, status int, msg string) {
 	c.Abort()
 	writeJSON(c, status, errorResponse{Error: msg})
+}
+
+// writeBodyError answers a request body jsonbody refused with its status
+// (400, 413 or 415) and message.
+func writeBodyError(c *gin.Context, err error) {
+	if bodyErr, ok := errors.AsType[*jsonbody.Error](err); ok {
+		writeError(c, bodyErr.Status, bodyErr.Message)
+		return
+	}
+	writeError(c, http.StatusBadRequest, "invalid request body")
 }
 
 // writeServiceError maps a link.Service error to a response. Unexpected

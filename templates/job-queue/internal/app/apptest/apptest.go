@@ -91,7 +91,7 @@ func (p *Process) waitHealthy(t *testing.T) {
 	t.Fatalf("%s/healthz never answered\n%s", p.URL, p.Logs())
 }
 
-// Call sends a request to path on HTTP_ADDR (or to a full URL) and returns the status code (0 if
+// Call sends a request to path on HTTP_ADDR (or to a full URL), a body as application/json, and returns the status code (0 if
 // the request failed) and the body.
 func (p *Process) Call(t *testing.T, method, path, body string) (int, string) {
 	t.Helper()
@@ -102,6 +102,9 @@ func (p *Process) Call(t *testing.T, method, path, body string) (int, string) {
 	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
