@@ -1,4 +1,7 @@
-API_URL              ?= http://127.0.0.1:8080
+# Where `make run` listens: each binary gets its own as HTTP_ADDR (set them in .env to move them).
+API_ADDR             ?= 127.0.0.1:8080
+WORKER_ADDR          ?= 127.0.0.1:8081
+API_URL              ?= http://$(API_ADDR)
 WORKER_ADMIN_URL     ?= http://127.0.0.1:6061
 LOADTEST_JOBS        ?= 5000
 LOADTEST_CONCURRENCY ?= 32
@@ -6,19 +9,19 @@ PROFILE_SECONDS      ?= 20
 PROFILE_DIR          ?= profiles
 
 .PHONY: run
-run: build ## Run the API (:8080) and a worker (:8081, pprof on :6061) against NATS_URL; Ctrl-C stops both
+run: build ## Run the API (API_ADDR) and a worker (WORKER_ADDR, pprof on :6061) against NATS_URL; Ctrl-C stops both
 	@trap 'kill $$api $$worker 2>/dev/null; wait' INT TERM EXIT; \
-	ADMIN_ADDR=127.0.0.1:6060 $(BIN_DIR)/api & api=$$!; \
-	ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker & worker=$$!; \
+	HTTP_ADDR=$(API_ADDR) ADMIN_ADDR=127.0.0.1:6060 $(BIN_DIR)/api & api=$$!; \
+	HTTP_ADDR=$(WORKER_ADDR) ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker & worker=$$!; \
 	wait
 
 .PHONY: run-api
 run-api: build ## Run only the API against NATS_URL
-	ADMIN_ADDR=127.0.0.1:6060 $(BIN_DIR)/api
+	HTTP_ADDR=$(API_ADDR) ADMIN_ADDR=127.0.0.1:6060 $(BIN_DIR)/api
 
 .PHONY: run-worker
 run-worker: build ## Run only a worker against NATS_URL
-	ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker
+	HTTP_ADDR=$(WORKER_ADDR) ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker
 
 .PHONY: loadtest
 loadtest: build ## Enqueue LOADTEST_JOBS echo jobs through the API at API_URL and report jobs/s end to end (watches NATS_URL, STREAM_PREFIX)

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import fs from "fs-extra";
 import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 
 import os from "node:os";
 
@@ -98,6 +99,33 @@ describe.each(catalogue().map((spec) => [spec.id, spec] as const))("generating %
       }
     },
   );
+
+  it("publishes compose ports on loopback only", async () => {
+    const { dir, files } = await generateInto(id);
+    made.push(dir);
+    if (!files.includes("docker-compose.yml")) return;
+    const compose = parse(await fs.readFile(path.join(dir, "docker-compose.yml"), "utf8")) as {
+      services: Record<string, { ports?: string[] }>;
+    };
+    const published = Object.entries(compose.services).flatMap(([name, service]) => (service.ports ?? []).map((p) => `${name}: ${p}`));
+    expect(published.length).toBeGreaterThan(0);
+    for (const port of published) expect(port).toMatch(/^[\w-]+: 127\.0\.0\.1:/);
+  });
+
+  it("carries every option's answer into .env.example", async () => {
+    const options = Object.fromEntries(
+      spec.options.filter((o) => o.type === "integer").map((o) => [o.name, o.default === o.max ? o.min : o.default + 1]),
+    );
+    const { dir, files } = await generateInto(id, { options });
+    made.push(dir);
+    if (!files.includes(".env.example")) return;
+    const env = await fs.readFile(path.join(dir, ".env.example"), "utf8");
+    for (const option of spec.options) {
+      const name = option.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+      const line = new RegExp(`^#?\\s*${name}=(.*)$`, "m").exec(env);
+      if (line) expect(line[1]!.trim(), name).toBe(String(options[option.name]));
+    }
+  });
 });
 
 describe("a failed render", () => {
