@@ -1,11 +1,17 @@
 import Handlebars from "handlebars";
 
+import { precompiledTemplates } from "./precompiledTemplates.js";
+
 /**
  * The one Handlebars environment templates are rendered with: no HTML escaping (we emit Go,
  * YAML and Makefiles, never HTML) and strict mode (a missing variable fails the render).
- * Helpers are registered here and nowhere else.
+ * Helpers are registered here and nowhere else. A template precompiled with the same options
+ * (precompiledTemplates.ts) is used as it is.
  */
 export type Render = (template: string, context: object, sourceName: string) => string;
+
+/** How every template is compiled: at run time here, ahead of time by the bundle's build. */
+export const compileOptions = { noEscape: true, strict: true } as const;
 
 export function createRenderer(): Render {
   const hb = Handlebars.create();
@@ -17,7 +23,8 @@ export function createRenderer(): Render {
   return (template, context, sourceName) => {
     let compiled = cache.get(template);
     if (!compiled) {
-      compiled = hb.compile(template, { noEscape: true, strict: true });
+      const precompiled = precompiledTemplates.get(template);
+      compiled = precompiled ? hb.template(precompiled) : hb.compile(template, compileOptions);
       cache.set(template, compiled);
     }
     try {

@@ -1,5 +1,7 @@
+import type { ProjectSpec } from "./schema.js";
+
 /** Roadmap project: CLI Tool — "interact with APIs (like AWS CLI)" with Cobra and an HTTP client. */
-export const cli = {
+export const cli: ProjectSpec = {
   id: "cli",
   title: "CLI Tool",
   description:
@@ -15,4 +17,4 @@ export const cli = {
   options: [
     { name: "apiPort", type: "integer", message: "Port of the URL-shortener API it talks to by default", default: 8080, min: 1, max: 65535 },
   ],
-} as const;
+};

@@ -1,5 +1,7 @@
+import type { ProjectSpec } from "./schema.js";
+
 /** Roadmap project: Distributed Job Queue — "worker system with retry + metrics" on NATS and Prometheus. */
-export const jobQueue = {
+export const jobQueue: ProjectSpec = {
   id: "job-queue",
   title: "Distributed Job Queue",
   description:
@@ -16,4 +18,4 @@ export const jobQueue = {
   options: [
     { name: "workerConcurrency", type: "integer", message: "Jobs one worker runs at once", default: 8, min: 1, max: 1024 },
   ],
-} as const;
+};

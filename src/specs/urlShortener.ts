@@ -1,5 +1,7 @@
+import type { ProjectSpec } from "./schema.js";
+
 /** Roadmap project: URL Shortener — "API + Redis cache + PostgreSQL" with Gin, GORM, Docker. */
-export const urlShortener = {
+export const urlShortener: ProjectSpec = {
   id: "url-shortener",
   title: "URL Shortener",
   description:
@@ -16,4 +18,4 @@ export const urlShortener = {
     { name: "httpPort", type: "integer", message: "HTTP port the API listens on", default: 8080, min: 1024, max: 65535 },
     { name: "codeLength", type: "integer", message: "Length of generated short codes", default: 7, min: 5, max: 16 },
   ],
-} as const;
+};

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeProject } from "../../src/cli/targetDirectory.js";
 import { suggestProjectName } from "../../src/core/validateProjectName.js";
 import { catalogue } from "../../src/specs/catalogue.js";
+import { packedCli } from "../support/packedCli.js";
 
-const cli = path.resolve("dist/src/cli/index.js");
+const { entry: cli } = await packedCli();
 let root: string;
 
 /** Runs the built CLI without a TTY, so it never prompts. */

@@ -5,10 +5,11 @@ import fs from "fs-extra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { missing, toolPath } from "../support/environment.js";
+import { packedCli } from "../support/packedCli.js";
 
 // A real terminal (tmux) drives the prompts: they ask only what the flags did not say, and
 // Ctrl-C at a prompt exits 130 with nothing written.
-const cli = path.resolve("dist/src/cli/index.js");
+const { entry: cli } = await packedCli();
 const skipReason = missing([{ what: "tmux", ok: Boolean(await toolPath("tmux")) }]);
 let root: string;
 let session = 0;

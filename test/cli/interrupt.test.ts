@@ -5,10 +5,12 @@ import fs from "fs-extra";
 import { glob } from "tinyglobby";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { packedCli } from "../support/packedCli.js";
+
 // An interrupted run leaves the disk as it found it. Fake `go` and `git` first on PATH sleep
 // where the real ones would work (go mod tidy, git init), so each moment is reached for sure;
 // they leave a mark with their pid when they start sleeping.
-const cli = path.resolve("dist/src/cli/index.js");
+const { entry: cli } = await packedCli();
 const codes = { SIGINT: 130, SIGTERM: 143 } as const;
 type Signal = keyof typeof codes;
 let root: string;

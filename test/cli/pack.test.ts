@@ -6,37 +6,69 @@ import fs from "fs-extra";
 import { glob } from "tinyglobby";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { completeAnswers } from "../../src/core/answers.js";
+import { generateProject } from "../../src/core/generateProject.js";
 import { catalogue } from "../../src/specs/catalogue.js";
+import { packedCli, type PackedCli } from "../support/packedCli.js";
 
-// npm pack drops some dotfiles from a package: prove the published tarball generates the same
-// tree as the source, dotfiles included.
+// The published package is what users run: the tarball npm pack makes, installed into an empty
+// directory. It bundles its libraries (no runtime dependencies), stays small, runs nothing at
+// install, and generates exactly what the generation core does, dotfiles and modes included.
+let packed: PackedCli;
 let root: string;
-let bin: string;
 
-const digest = async (dir: string) => {
+const maxUnpackedBytes = 2 * 1024 * 1024;
+const installHooks = ["preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"];
+
+/** Every file of a tree with its mode's executable bit and its bytes' digest, sorted. */
+const digest = async (dir: string): Promise<string[]> => {
   const files = (await glob("**/*", { cwd: dir, dot: true, ignore: [".git/**"] })).sort();
-  const sums = await Promise.all(
-    files.map(async (f) => `${f} ${createHash("sha256").update(await fs.readFile(path.join(dir, f))).digest("hex")}`),
+  return Promise.all(
+    files.map(async (file) => {
+      const full = path.join(dir, file);
+      const executable = ((await fs.stat(full)).mode & 0o111) !== 0;
+      return `${file} ${executable ? "x" : "-"} ${createHash("sha256").update(await fs.readFile(full)).digest("hex")}`;
+    }),
   );
-  return sums;
 };
 
 beforeAll(async () => {
+  packed = await packedCli();
   root = await fs.mkdtemp(path.join(os.tmpdir(), "gopher-pack-"));
-  const packed = await execa("npm", ["pack", "--silent", "--pack-destination", root], { env: { npm_config_loglevel: "error" } });
-  const tarball = path.join(root, packed.stdout.trim().split("\n").pop()!);
-  await execa("npm", ["install", "--prefix", path.join(root, "install"), "--no-audit", "--no-fund", "--omit=dev", tarball]);
-  bin = path.join(root, "install", "node_modules", ".bin", "create-gopher-project");
-}, 300_000);
-afterAll(() => fs.remove(root));
+}, 600_000);
+afterAll(() => root && fs.remove(root));
 
 describe("the packed tarball", () => {
-  it.each(catalogue().map((spec) => spec.id))("generates %s exactly as the source tree does", async (id) => {
-    const args = ["--project", id, "--yes", "--no-tidy", "--no-git", "--module", "example.com/acme/packed"];
-    const fromPack = await execa(bin, [path.join(root, "a", "packed"), ...args], { reject: false });
+  it("has no runtime dependencies and runs nothing at install", async () => {
+    const manifest = (await fs.readJson(path.join(packed.packageDir, "package.json"))) as Record<string, unknown>;
+    for (const field of ["dependencies", "optionalDependencies", "peerDependencies", "bundleDependencies", "bundledDependencies"]) {
+      expect(manifest[field] ?? {}, field).toEqual({});
+    }
+    const scripts = Object.keys((manifest.scripts ?? {}) as Record<string, string>);
+    // npm runs prepare in a clone (npm ci builds) and before packing, never when it installs a
+    // tarball or a registry package: packedCli's install would fail, with no compiler to run.
+    expect(scripts.filter((name) => installHooks.includes(name) && name !== "prepare")).toEqual([]);
+    expect(await fs.pathExists(path.join(packed.packageDir, "binding.gyp"))).toBe(false);
+    // Nothing but the package itself was installed.
+    const installed = (await fs.readdir(path.join(packed.installDir, "node_modules"))).filter((name) => !name.startsWith("."));
+    expect(installed).toEqual(["create-gopher-project"]);
+  });
+
+  it("ships the bundled CLI and the templates, no maintainer scripts, within 2 MiB unpacked", async () => {
+    const files = await glob("**/*", { cwd: packed.packageDir, dot: true });
+    const outside = files.filter((file) => !/^(dist\/cli\/|templates\/)/.test(file) && !["package.json", "README.md", "LICENSE"].includes(file));
+    expect(outside).toEqual([]);
+    const sizes = await Promise.all(files.map(async (file) => (await fs.stat(path.join(packed.packageDir, file))).size));
+    const unpacked = sizes.reduce((sum, size) => sum + size, 0);
+    expect(unpacked, `${(unpacked / 1024 / 1024).toFixed(2)} MiB`).toBeLessThanOrEqual(maxUnpackedBytes);
+  });
+
+  it.each(catalogue().map((spec) => [spec.id, spec] as const))("generates %s exactly as the generation core does", async (id, spec) => {
+    const module = "example.com/acme/packed";
+    const args = ["--project", id, "--yes", "--no-tidy", "--no-git", "--module", module];
+    const fromPack = await execa("node", [packed.entry, path.join(root, "a", "packed"), ...args], { reject: false });
     expect(fromPack.exitCode, fromPack.stderr).toBe(0);
-    const fromSource = await execa("node", ["dist/src/cli/index.js", path.join(root, "b", "packed"), ...args], { reject: false });
-    expect(fromSource.exitCode, fromSource.stderr).toBe(0);
+    await generateProject(spec, completeAnswers(spec, { name: "packed", module }), path.join(root, "b", "packed"));
 
     const packedTree = await digest(path.join(root, "a", "packed"));
     expect(packedTree.map((line) => line.split(" ")[0])).toEqual(

@@ -5,9 +5,11 @@ import fs from "fs-extra";
 import { glob } from "tinyglobby";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { packedCli } from "../support/packedCli.js";
+
 // Two runs racing into the same target: without --force, placing is all or nothing, so exactly
 // one wins and the other writes nothing (no merged tree, no staging directory, no parents).
-const cli = path.resolve("dist/src/cli/index.js");
+const { entry: cli } = await packedCli();
 const projects = ["cli", "job-queue"] as const;
 let root: string;
 const expected = new Map<string, string[]>();

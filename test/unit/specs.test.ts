@@ -7,8 +7,9 @@ import { urlShortener } from "../../src/specs/urlShortener.js";
 const withField = (patch: Record<string, unknown>) => ({ ...structuredClone(urlShortener), ...patch });
 
 describe("project specs", () => {
-  it("loads every catalogue spec", () => {
+  it("loads every catalogue spec, and each passes the schema (checked here and at build time, not at run time)", () => {
     expect(catalogue().map((spec) => spec.id)).toContain("url-shortener");
+    for (const spec of catalogue()) expect(parseSpec(structuredClone(spec))).toEqual(spec);
   });
 
   it("finds a spec by id and names the choices for an unknown one", () => {
