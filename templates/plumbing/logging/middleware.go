@@ -29,6 +29,9 @@ type accessKey struct{}
 type access struct {
 	mu    sync.Mutex
 	attrs []slog.Attr
+	// level, when set, is the line's level unless the response is a 5xx.
+	level    slog.Level
+	levelSet bool
 }
 
 // AddAccessAttrs adds attributes to the access-log line of the request ctx belongs to (a router
@@ -43,10 +46,23 @@ func AddAccessAttrs(ctx context.Context, attrs ...slog.Attr) {
 	a.mu.Unlock()
 }
 
+// SetAccessLevel sets the level of the access-log line of the request ctx belongs to: a route
+// too busy to log every request at Info (redirects, say) logs its lines at Debug. A 5xx is logged
+// at Error whatever the level set. Outside Middleware it does nothing.
+func SetAccessLevel(ctx context.Context, level slog.Level) {
+	a, ok := ctx.Value(accessKey{}).(*access)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	a.level, a.levelSet = level, true
+	a.mu.Unlock()
+}
+
 // Middleware gives every request an ID (the caller's X-Request-ID when it is sane, else a new
 // one; echoed in the response and carried in the context, so every log line of the request has
-// it), turns a panic into a logged 500, and writes one access-log line per request: at Debug for
-// probes and scrapes, Error for 5xx, Info otherwise.
+// it), turns a panic into a logged 500, and writes one access-log line per request: at Error for
+// 5xx, else at the level SetAccessLevel set, else at Debug for probes and scrapes, Info otherwise.
 func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -82,12 +98,17 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 }
 
 func logAccess(ctx context.Context, logger *slog.Logger, r *http.Request, rw *responseWriter, elapsed time.Duration, acc *access) {
-	level := slog.LevelInfo
+	acc.mu.Lock()
+	level, levelSet := acc.level, acc.levelSet
+	acc.mu.Unlock()
 	switch {
 	case rw.status >= http.StatusInternalServerError:
 		level = slog.LevelError
+	case levelSet: // the handler's choice
 	case quietPaths[r.URL.Path]:
 		level = slog.LevelDebug
+	default:
+		level = slog.LevelInfo
 	}
 	if !logger.Enabled(ctx, level) {
 		return

@@ -70,6 +70,33 @@ func TestMiddleware(t *testing.T) {
 			wantID: validRequestID,
 		},
 		{
+			name: "logs at debug only when the handler says so", path: "/r/abc",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				SetAccessLevel(r.Context(), slog.LevelDebug)
+				w.WriteHeader(http.StatusFound)
+			},
+			wantStatus: http.StatusFound, wantLevel: "",
+			wantID: validRequestID,
+		},
+		{
+			name: "logs at the level the handler sets", path: "/healthz",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				SetAccessLevel(r.Context(), slog.LevelWarn)
+				w.WriteHeader(http.StatusOK)
+			},
+			wantStatus: http.StatusOK, wantLevel: "WARN",
+			wantID: validRequestID,
+		},
+		{
+			name: "logs a 5xx at error whatever the level set", path: "/r/abc",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				SetAccessLevel(r.Context(), slog.LevelDebug)
+				w.WriteHeader(http.StatusServiceUnavailable)
+			},
+			wantStatus: http.StatusServiceUnavailable, wantLevel: "ERROR",
+			wantID: validRequestID,
+		},
+		{
 			name: "carries attributes inner handlers add", path: "/r/abc",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				AddAccessAttrs(r.Context(), slog.String("route", "/r/:code"))
@@ -114,7 +141,7 @@ func TestMiddleware(t *testing.T) {
 			}
 			if tt.wantLevel == "" {
 				if access != nil {
-					t.Errorf("access line at Info for a probe: %v", access)
+					t.Errorf("access line at Info, want it at Debug: %v", access)
 				}
 				return
 			}

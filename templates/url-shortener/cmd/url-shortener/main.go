@@ -1,5 +1,5 @@
 // The command serves the URL shortener's HTTP API and redirects, and runs its
-// maintenance commands (migrate, healthcheck, version).
+// maintenance commands (migrate, createdb, healthcheck, version).
 package main
 
 import (

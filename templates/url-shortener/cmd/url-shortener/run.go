@@ -23,6 +23,7 @@ const usage = "usage: " + config.AppName + ` [command]
 commands:
   serve                     run the HTTP server (default)
   migrate [up|down|status]  apply, roll back or list database migrations (default up)
+  createdb                  create the database of DATABASE_URL unless it exists
   healthcheck               exit 0 if the local server answers /healthz
   version                   print the version
 
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stdout)
 	case "migrate":
 		return migrate(ctx, rest, getenv, stdout)
+	case "createdb":
+		return createDatabase(ctx, getenv, stdout)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
 	case "version":
@@ -79,6 +82,25 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer closeWith(ctx, logger, "postgres", sqlDB.Close)
 	return apply(ctx, logger, sqlDB)
+}
+
+// createDatabase runs the createdb command: a first-time step, before
+// migrate or serve, where nothing (docker compose, say) made the database.
+func createDatabase(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.LoadMigrate(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	name, created, err := pgstore.CreateDatabase(ctx, cfg.Postgres.URL)
+	if err != nil {
+		return err
+	}
+	if created {
+		_, err = fmt.Fprintf(stdout, "created database %s\n", name)
+	} else {
+		_, err = fmt.Fprintf(stdout, "database %s exists already\n", name)
+	}
+	return err
 }
 
 // migration returns what the arguments of the migrate command ask for.

@@ -87,7 +87,9 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatalf("readyz: %d %s", status, body)
 	}
 	if status, _, body := fetch(t, http.MethodGet, srv.base+"/metrics", ""); status != http.StatusOK ||
-		!strings.Contains(body, metrics.Namespace(config.AppName)+`_redirects_total{result="found"} 1`) {
+		!strings.Contains(body, metrics.Namespace(config.AppName)+`_redirects_total{result="found"} 1`) ||
+		// The link, written through to process memory as it was created, redirected from there.
+		!strings.Contains(body, metrics.Namespace(config.AppName)+`_local_cache_requests_total{result="hit"} 1`) {
 		t.Fatalf("metrics: %d %s", status, body)
 	}
 	if status, _, _ := fetch(t, http.MethodGet, srv.admin+"/debug/pprof/cmdline", ""); status != http.StatusOK {

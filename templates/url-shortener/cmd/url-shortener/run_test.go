@@ -32,6 +32,8 @@ func TestRunCommands(t *testing.T) {
 		{name: "unknown command", args: []string{bin, "frobnicate"}, wantErr: `unknown command "frobnicate"`},
 		{name: "serve without config", args: []string{bin}, wantErr: "DATABASE_URL"},
 		{name: "migrate without config", args: []string{bin, "migrate", "up"}, wantErr: "DATABASE_URL"},
+		{name: "createdb without config", args: []string{bin, "createdb"}, wantErr: "DATABASE_URL"},
+		{name: "createdb server down", args: []string{bin, "createdb"}, env: map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/none"}, wantErr: "connect to postgres to create none"},
 		{name: "healthcheck bad addr", args: []string{bin, "healthcheck"}, env: map[string]string{"HTTP_ADDR": "nope"}, wantErr: "HTTP_ADDR"},
 		{name: "healthcheck nothing listening", args: []string{bin, "healthcheck"}, env: map[string]string{"HTTP_ADDR": "127.0.0.1:1"}, wantErr: "healthcheck"},
 	}

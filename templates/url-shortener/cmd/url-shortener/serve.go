@@ -23,6 +23,7 @@ import (
 	"example.com/gopher-template/url-shortener/internal/hits"
 	"example.com/gopher-template/url-shortener/internal/httpapi"
 	"example.com/gopher-template/url-shortener/internal/link"
+	"example.com/gopher-template/url-shortener/internal/localcache"
 	"example.com/gopher-template/url-shortener/internal/metrics"
 	"example.com/gopher-template/url-shortener/internal/migrations"
 	"example.com/gopher-template/url-shortener/internal/pgstore"
@@ -107,7 +108,8 @@ func (d *dependencies) close(ctx context.Context, logger *slog.Logger) {
 }
 
 // wire builds the service on its dependencies: metrics, repository, hit
-// batcher, link service and HTTP handler, whose /readyz fails without
+// batcher, the in-process cache in front of Redis, link service and HTTP
+// handler, whose /readyz fails without
 // PostgreSQL and reports Redis degraded without Redis.
 func wire(logger *slog.Logger, cfg config.Config, deps *dependencies) (http.Handler, *hits.Batcher, error) {
 	m, err := metrics.New(metrics.Namespace(config.AppName))
@@ -119,7 +121,11 @@ func wire(logger *slog.Logger, cfg config.Config, deps *dependencies) (http.Hand
 	if err != nil {
 		return nil, nil, err
 	}
-	links, err := link.NewService(logger, repo, deps.cache, batcher, link.Options{CodeLength: cfg.CodeLength, Recorder: m})
+	cache, err := linkCache(cfg, deps.cache, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	links, err := link.NewService(logger, repo, cache, batcher, link.Options{CodeLength: cfg.CodeLength, Recorder: m})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -137,6 +143,19 @@ func wire(logger *slog.Logger, cfg config.Config, deps *dependencies) (http.Hand
 		return nil, nil, err
 	}
 	return handler, batcher, nil
+}
+
+// linkCache puts the in-process cache in front of Redis, unless
+// LOCAL_CACHE_SIZE turns it off.
+func linkCache(cfg config.Config, redis *rediscache.Cache, m *metrics.Metrics) (link.Cache, error) {
+	if cfg.LocalCacheSize == 0 {
+		return redis, nil
+	}
+	local, err := localcache.New(redis, localcache.Options{Size: cfg.LocalCacheSize, TTL: cfg.LocalCacheTTL, Recorder: m})
+	if err != nil {
+		return nil, fmt.Errorf("local cache: %w", err)
+	}
+	return local, nil
 }
 
 // serveUntilDone serves handler, and pprof when ADMIN_ADDR is set, and flushes

@@ -15,6 +15,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"example.com/gopher-template/url-shortener/internal/link"
+	"example.com/gopher-template/url-shortener/internal/localcache"
 )
 
 // Config is the full configuration of the server. Fixed defaults are in the
@@ -32,6 +33,13 @@ type Config struct {
 	// RedisKeyPrefix defaults to AppName + ":".
 	RedisKeyPrefix string        `env:"REDIS_KEY_PREFIX"`
 	CacheTTL       time.Duration `env:"CACHE_TTL, default=1h"`
+	// LocalCacheSize bounds the links kept in process in front of Redis,
+	// 0 to localcache.MaxSize; 0 turns that cache off.
+	LocalCacheSize int `env:"LOCAL_CACHE_SIZE, default=10000"`
+	// LocalCacheTTL is how long a link is served from process memory
+	// without asking Redis, up to localcache.MaxTTL: a link deleted through
+	// another replica may redirect here for that long.
+	LocalCacheTTL time.Duration `env:"LOCAL_CACHE_TTL, default=5s"`
 
 	// CodeLength defaults to DefaultCodeLength.
 	CodeLength     int     `env:"CODE_LENGTH"`
@@ -158,13 +166,20 @@ func (c Config) validate() error {
 	if c.CodeLength < link.MinCodeLength || c.CodeLength > link.MaxCodeLength {
 		errs = append(errs, fmt.Errorf("CODE_LENGTH: %d is outside %d..%d", c.CodeLength, link.MinCodeLength, link.MaxCodeLength))
 	}
+	if c.LocalCacheSize < 0 || c.LocalCacheSize > localcache.MaxSize {
+		errs = append(errs, fmt.Errorf("LOCAL_CACHE_SIZE: %d is outside 0..%d", c.LocalCacheSize, localcache.MaxSize))
+	}
+	if c.LocalCacheTTL > localcache.MaxTTL {
+		errs = append(errs, fmt.Errorf("LOCAL_CACHE_TTL: %v is above %v", c.LocalCacheTTL, localcache.MaxTTL))
+	}
 	if c.RateLimitRPS <= 0 {
 		errs = append(errs, errors.New("RATE_LIMIT_RPS: must be positive"))
 	}
 	if c.RateLimitBurst < 1 {
 		errs = append(errs, errors.New("RATE_LIMIT_BURST: must be at least 1"))
 	}
-	errs = append(errs, positive("CACHE_TTL", c.CacheTTL), positive("SHUTDOWN_TIMEOUT", c.ShutdownTimeout),
+	errs = append(errs, positive("CACHE_TTL", c.CacheTTL), positive("LOCAL_CACHE_TTL", c.LocalCacheTTL),
+		positive("SHUTDOWN_TIMEOUT", c.ShutdownTimeout),
 		positive("HIT_FLUSH_INTERVAL", c.HitFlushInterval))
 	return errors.Join(errs...)
 }

@@ -38,6 +38,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Errorf("optional settings must default to off: %+v", cfg)
 	}
 	if !cfg.MigrateOnStart || cfg.LogLevel != slog.LevelInfo || cfg.CacheTTL != time.Hour ||
+		cfg.LocalCacheSize != 10_000 || cfg.LocalCacheTTL != 5*time.Second ||
 		cfg.HitFlushInterval != time.Second || cfg.ShutdownTimeout != 15*time.Second ||
 		cfg.RateLimitRPS != 5 || cfg.RateLimitBurst != 10 {
 		t.Errorf("unexpected defaults: %+v", cfg)
@@ -64,6 +65,8 @@ func TestLoadOverrides(t *testing.T) {
 	m["MIGRATE_ON_START"] = "false"
 	m["TRUSTED_PROXIES"] = "10.0.0.0/8,192.168.1.1"
 	m["CACHE_TTL"] = "5m"
+	m["LOCAL_CACHE_SIZE"] = "0"
+	m["LOCAL_CACHE_TTL"] = "1m"
 	m["CODE_LENGTH"] = "16"
 	m["REDIS_KEY_PREFIX"] = "links:"
 	m["DB_MAX_OPEN_CONNS"] = "4"
@@ -74,6 +77,7 @@ func TestLoadOverrides(t *testing.T) {
 	}
 	if cfg.HTTPAddr != "127.0.0.1:9000" || cfg.BaseURL != "https://sho.rt" || cfg.LogLevel != slog.LevelDebug ||
 		cfg.MigrateOnStart || len(cfg.TrustedProxies) != 2 || cfg.CacheTTL != 5*time.Minute || cfg.CodeLength != 16 ||
+		cfg.LocalCacheSize != 0 || cfg.LocalCacheTTL != time.Minute ||
 		cfg.RedisKeyPrefix != "links:" || cfg.Postgres.MaxOpenConns != 4 || cfg.Postgres.MaxIdleConns != 0 {
 		t.Errorf("overrides not applied: %+v", cfg)
 	}
@@ -96,6 +100,10 @@ func TestLoadErrors(t *testing.T) {
 		{name: "missing redis", unset: "REDIS_URL", wantErr: "REDIS_URL"},
 		{name: "bad duration", set: map[string]string{"CACHE_TTL": "soon"}, wantErr: "CacheTTL"},
 		{name: "zero duration", set: map[string]string{"HIT_FLUSH_INTERVAL": "0s"}, wantErr: "HIT_FLUSH_INTERVAL"},
+		{name: "negative local cache size", set: map[string]string{"LOCAL_CACHE_SIZE": "-1"}, wantErr: "LOCAL_CACHE_SIZE"},
+		{name: "local cache too big", set: map[string]string{"LOCAL_CACHE_SIZE": "1000001"}, wantErr: "LOCAL_CACHE_SIZE"},
+		{name: "zero local cache ttl", set: map[string]string{"LOCAL_CACHE_TTL": "0s"}, wantErr: "LOCAL_CACHE_TTL"},
+		{name: "local cache ttl too long", set: map[string]string{"LOCAL_CACHE_TTL": "61s"}, wantErr: "LOCAL_CACHE_TTL"},
 		{name: "short code", set: map[string]string{"CODE_LENGTH": "4"}, wantErr: "CODE_LENGTH"},
 		{name: "long code", set: map[string]string{"CODE_LENGTH": "17"}, wantErr: "CODE_LENGTH"},
 		{name: "no connections", set: map[string]string{"DB_MAX_OPEN_CONNS": "0"}, wantErr: "DB_MAX_OPEN_CONNS"},

@@ -2,7 +2,8 @@
 //
 // Incrementing a counter row on every redirect makes concurrent redirects of
 // a popular link queue on that row's lock. The Batcher instead aggregates
-// increments per code and writes them periodically as one UPDATE per code.
+// increments per code and hands them to the Store periodically, all codes at
+// once (pgstore writes them in one statement).
 package hits
 
 import (

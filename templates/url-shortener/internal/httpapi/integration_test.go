@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"example.com/gopher-template/url-shortener/internal/hits"
 	"example.com/gopher-template/url-shortener/internal/httpapi"
 	"example.com/gopher-template/url-shortener/internal/link"
+	"example.com/gopher-template/url-shortener/internal/localcache"
 	"example.com/gopher-template/url-shortener/internal/migrations"
 	"example.com/gopher-template/url-shortener/internal/pgstore"
 	"example.com/gopher-template/url-shortener/internal/rediscache"
@@ -47,10 +49,13 @@ type stack struct {
 	*testServer
 	repo    *pgstore.Repository
 	batcher *hits.Batcher
-	spy     *cacheSpy
+	// spy counts the lookups that reach Redis.
+	spy *cacheSpy
 	// redis reaches the cache's keys, which start with prefix.
 	redis  *goredis.Client
 	prefix string
+	// dbURL is the database the stack uses.
+	dbURL string
 }
 
 // stackOptions change how newStack reaches the services.
@@ -61,6 +66,12 @@ type stackOptions struct {
 	// postgres, when not nil, turns the URL of the test's database into the
 	// one the service uses, e.g. through a testenv.Proxy.
 	postgres func(t *testing.T, url string) string
+	// localTTL, when positive, puts an in-process cache with that TTL in
+	// front of Redis, as run does.
+	localTTL time.Duration
+	// replicaOf, when not nil, makes the stack another replica of that one:
+	// the same database and Redis keys, a process memory of its own.
+	replicaOf *stack
 }
 
 // newStack wires the real PostgreSQL repository and Redis cache behind the
@@ -68,7 +79,13 @@ type stackOptions struct {
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	dbURL := testenv.Postgres(t)
+	var dbURL, redisURL, prefix string
+	if opts.replicaOf != nil {
+		dbURL, redisURL, prefix = opts.replicaOf.dbURL, os.Getenv("REDIS_URL"), opts.replicaOf.prefix
+	} else {
+		dbURL = testenv.Postgres(t)
+		redisURL, prefix = testenv.Redis(t)
+	}
 	if opts.postgres != nil {
 		dbURL = opts.postgres(t, dbURL)
 	}
@@ -84,7 +101,6 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if err := migrations.Up(t.Context(), logger, sqlDB); err != nil {
 		t.Fatal(err)
 	}
-	redisURL, prefix := testenv.Redis(t)
 	direct := newRedisClient(t, redisURL)
 	redisClient := opts.redisClient
 	if redisClient == nil {
@@ -92,12 +108,18 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	}
 	cache := rediscache.New(redisClient, prefix, time.Hour)
 
-	s := &stack{testServer: &testServer{}, repo: pgstore.NewRepository(db), spy: &cacheSpy{Cache: cache}, redis: direct, prefix: prefix}
+	s := &stack{testServer: &testServer{}, repo: pgstore.NewRepository(db), spy: &cacheSpy{Cache: cache}, redis: direct, prefix: prefix, dbURL: dbURL}
 	if s.batcher, err = hits.NewBatcher(logger, s.repo, hits.Options{Interval: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	m := newMetrics(t)
-	svc := newService(t, s.repo, s.spy, s.batcher, link.Options{CodeLength: codeLength, Recorder: m})
+	var linkCache link.Cache = s.spy
+	if opts.localTTL > 0 {
+		if linkCache, err = localcache.New(s.spy, localcache.Options{Size: 100, TTL: opts.localTTL, Recorder: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := newService(t, s.repo, linkCache, s.batcher, link.Options{CodeLength: codeLength, Recorder: m})
 	s.handler = newHandler(t, svc, m, httpapi.Options{BaseURL: baseURL, RateLimitRPS: 100, RateLimitBurst: 100},
 		health.Check{Name: "postgres", Required: true, Check: sqlDB.PingContext},
 		health.Check{Name: "redis", Check: cache.Ping},
@@ -262,5 +284,118 @@ func TestIntegrationPostgresUnavailable(t *testing.T) {
 	}
 	if hits, misses, errs := s.spy.hits.Load(), s.spy.misses.Load(), s.spy.errors.Load(); hits != 2 || misses != 0 || errs != 0 {
 		t.Errorf("cache hits/misses/errors = %d/%d/%d, want 2/0/0", hits, misses, errs)
+	}
+}
+
+// redirectStatus follows nothing: it returns the status of GET /code.
+func (s *stack) redirectStatus(t *testing.T, code string) int {
+	t.Helper()
+	return s.do(t, request{method: http.MethodGet, target: "/" + code}).Code
+}
+
+// redisLookups counts the lookups of s that reached Redis.
+func (s *stack) redisLookups() int64 {
+	return s.spy.hits.Load() + s.spy.misses.Load() + s.spy.errors.Load()
+}
+
+// TestIntegrationDeletedLinkStopsRedirecting proves the bound of the
+// in-process cache: a deleted link stops redirecting at once on the replica
+// that deleted it, and within the cache's TTL on another replica, which
+// serves it from memory until then.
+func TestIntegrationDeletedLinkStopsRedirecting(t *testing.T) {
+	t.Parallel()
+	const ttl = time.Second
+	a := newStack(t, stackOptions{localTTL: ttl})
+	b := newStack(t, stackOptions{localTTL: ttl, replicaOf: a})
+	created := a.create(t, `{"url":"https://example.org/deleted"}`, nil)
+	for name, s := range map[string]*stack{"a": a, "b": b} {
+		if status := s.redirectStatus(t, created.Code); status != http.StatusFound {
+			t.Fatalf("redirect on %s = %d, want 302", name, status)
+		}
+	}
+	// b found the link in Redis, and now has it in memory.
+	lookups := b.redisLookups()
+	if status := b.redirectStatus(t, created.Code); status != http.StatusFound || b.redisLookups() != lookups {
+		t.Fatalf("second redirect on b = %d after %d Redis lookups, want 302 from memory", status, b.redisLookups()-lookups)
+	}
+
+	deleted := time.Now()
+	if rec := a.do(t, request{method: http.MethodDelete, target: "/api/v1/links/" + created.Code}); rec.Code != http.StatusNoContent {
+		t.Fatalf("delete = %d", rec.Code)
+	}
+	if status := a.redirectStatus(t, created.Code); status != http.StatusNotFound {
+		t.Errorf("redirect on the deleting replica = %d, want 404 at once", status)
+	}
+	// b cannot be told: it may redirect until its entry ages out, not later.
+	const slack = 250 * time.Millisecond
+	var lastRedirect time.Duration
+	for {
+		start := time.Since(deleted)
+		status := b.redirectStatus(t, created.Code)
+		if status == http.StatusNotFound {
+			t.Logf("b redirected for the last time %v after the delete (bound %v)", lastRedirect.Round(time.Millisecond), ttl)
+			break
+		}
+		if status != http.StatusFound {
+			t.Fatalf("redirect on b = %d, want 302 or 404", status)
+		}
+		if lastRedirect = start; start > ttl+slack {
+			t.Fatalf("b still redirects %v after the delete, beyond the in-process cache's TTL of %v", start, ttl)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestIntegrationExpiredLinkNeverRedirects: an entry of the in-process cache
+// lives past neither its TTL nor its link's expiry, on any replica.
+func TestIntegrationExpiredLinkNeverRedirects(t *testing.T) {
+	t.Parallel()
+	// The TTL outlives the link: the expiry must cut the entries short.
+	a := newStack(t, stackOptions{localTTL: localcache.MaxTTL})
+	b := newStack(t, stackOptions{localTTL: localcache.MaxTTL, replicaOf: a})
+	expiresAt := time.Now().Add(time.Second).Truncate(time.Microsecond)
+	created := a.create(t, `{"url":"https://example.org/fleeting","expires_at":"`+expiresAt.UTC().Format(time.RFC3339Nano)+`"}`, nil)
+	for name, s := range map[string]*stack{"a": a, "b": b} {
+		if status := s.redirectStatus(t, created.Code); status != http.StatusFound {
+			t.Fatalf("redirect on %s before expiry = %d, want 302", name, status)
+		}
+	}
+	// Ask both replicas, often, from before the expiry until after it.
+	gone := map[string]bool{}
+	for time.Now().Before(expiresAt.Add(300 * time.Millisecond)) {
+		for name, s := range map[string]*stack{"a": a, "b": b} {
+			start := time.Now()
+			status := s.redirectStatus(t, created.Code)
+			switch {
+			case status == http.StatusFound && !start.Before(expiresAt):
+				t.Fatalf("%s redirected a request made %v after the link expired", name, start.Sub(expiresAt))
+			case status == http.StatusGone:
+				gone[name] = true
+			case status != http.StatusFound:
+				t.Fatalf("redirect on %s = %d, want 302 before expiry, 410 after", name, status)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !gone["a"] || !gone["b"] {
+		t.Errorf("answered 410 after the expiry: %v, want both a and b", gone)
+	}
+}
+
+// TestIntegrationNewCodeRedirectsAtOnce: unknown codes are not cached, so a
+// code that was unknown a moment ago redirects on every replica as soon as
+// it is created on one.
+func TestIntegrationNewCodeRedirectsAtOnce(t *testing.T) {
+	t.Parallel()
+	a := newStack(t, stackOptions{localTTL: localcache.MaxTTL})
+	b := newStack(t, stackOptions{localTTL: localcache.MaxTTL, replicaOf: a})
+	for range 2 {
+		if status := b.redirectStatus(t, "brand-new"); status != http.StatusNotFound {
+			t.Fatalf("redirect of an unknown code = %d, want 404", status)
+		}
+	}
+	a.create(t, `{"url":"https://example.org/new","alias":"brand-new"}`, nil)
+	if status := b.redirectStatus(t, "brand-new"); status != http.StatusFound {
+		t.Errorf("redirect on b right after a created the code = %d, want 302", status)
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"example.com/gopher-template/plumbing/health"
+	"example.com/gopher-template/plumbing/logging"
 
 	"example.com/gopher-template/url-shortener/internal/httpapi"
 	"example.com/gopher-template/url-shortener/internal/link"
@@ -290,6 +292,45 @@ func TestRedirect(t *testing.T) {
 				t.Errorf("Location = %q, want %q", loc, tt.wantLocation)
 			}
 		})
+	}
+}
+
+// TestAccessLogLevels: the access-log lines of redirects, by far the busiest
+// route, are at Debug; the API's stay at Info.
+func TestAccessLogLevels(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	logger := logging.New(&buf, slog.LevelDebug)
+	svc := newService(t, linktest.NewRepository(), linktest.NewCache(), linktest.NewHits(), link.Options{CodeLength: codeLength})
+	h, err := httpapi.NewServer(logger, httpapi.Options{BaseURL: baseURL, RateLimitRPS: 1, RateLimitBurst: 10}, svc, newMetrics(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{handler: h}
+	ts.create(t, `{"url":"https://example.org/logged","alias":"logged"}`, nil)
+
+	tests := []struct {
+		target    string
+		wantLevel string
+	}{
+		{target: "/logged", wantLevel: "DEBUG"},
+		{target: "/unknown", wantLevel: "DEBUG"},
+		{target: "/api/v1/links/logged", wantLevel: "INFO"},
+	}
+	for _, tt := range tests {
+		buf.Reset()
+		ts.do(t, request{method: http.MethodGet, target: tt.target})
+		var line struct {
+			Msg   string `json:"msg"`
+			Level string `json:"level"`
+			Path  string `json:"path"`
+		}
+		if err := json.Unmarshal(buf.Bytes(), &line); err != nil || line.Msg != "http request" || line.Path != tt.target {
+			t.Fatalf("GET %s: want one access-log line, got %q (%v)", tt.target, buf.String(), err)
+		}
+		if line.Level != tt.wantLevel {
+			t.Errorf("GET %s: access-log line at %s, want %s", tt.target, line.Level, tt.wantLevel)
+		}
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package metrics defines the service's Prometheus metrics on a registry of
 // its own (never the global default one). It implements the recorder
 // interfaces that the domain packages declare (link.Recorder,
-// hits.Recorder) without importing them.
+// hits.Recorder, localcache.Recorder) without importing them.
 package metrics
 
 import (
@@ -24,6 +24,8 @@ type Metrics struct {
 	durations   *prometheus.HistogramVec
 	redirects   *prometheus.CounterVec
 	cache       *prometheus.CounterVec
+	localHits   prometheus.Counter
+	localMisses prometheus.Counter
 	hitFlushes  *prometheus.CounterVec
 	hitsFlushed prometheus.Counter
 }
@@ -71,11 +73,18 @@ func New(namespace string) (*Metrics, error) {
 			Help:      "Hits stored in the database by flushes.",
 		}),
 	}
+	local := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace,
+		Name:      "local_cache_requests_total",
+		Help:      "In-process link cache lookups by result (hit, miss); a miss asks Redis.",
+	}, []string{"result"})
+	// Both series exist from the start, and a lookup costs no label hashing.
+	m.localHits, m.localMisses = local.WithLabelValues("hit"), local.WithLabelValues("miss")
 	var errs []error
 	for _, c := range []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.durations, m.redirects, m.cache, m.hitFlushes, m.hitsFlushed,
+		m.requests, m.durations, m.redirects, m.cache, local, m.hitFlushes, m.hitsFlushed,
 	} {
 		errs = append(errs, m.registry.Register(c))
 	}
@@ -108,6 +117,16 @@ func (m *Metrics) Resolved(result string) {
 // CacheLookup records the result of a link cache read (link.Recorder).
 func (m *Metrics) CacheLookup(result string) {
 	m.cache.WithLabelValues(result).Inc()
+}
+
+// LocalCacheLookup records whether a lookup was served by the in-process
+// cache (localcache.Recorder).
+func (m *Metrics) LocalCacheLookup(hit bool) {
+	if hit {
+		m.localHits.Inc()
+		return
+	}
+	m.localMisses.Inc()
 }
 
 // HitsFlushed records a flush of counted hits (hits.Recorder).

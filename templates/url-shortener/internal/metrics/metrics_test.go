@@ -25,6 +25,9 @@ func TestRecorders(t *testing.T) {
 	}
 	m.Resolved("found")
 	m.CacheLookup("miss")
+	m.LocalCacheLookup(true)
+	m.LocalCacheLookup(true)
+	m.LocalCacheLookup(false)
 	m.HitsFlushed(3, nil)
 	m.HitsFlushed(2, nil)
 	m.HitsFlushed(7, errors.New("db down"))
@@ -34,6 +37,8 @@ func TestRecorders(t *testing.T) {
 	for _, want := range []string{
 		`my_app_redirects_total{result="found"} 1`,
 		`my_app_cache_requests_total{result="miss"} 1`,
+		`my_app_local_cache_requests_total{result="hit"} 2`,
+		`my_app_local_cache_requests_total{result="miss"} 1`,
 		`my_app_hit_flushes_total{result="ok"} 2`,
 		`my_app_hit_flushes_total{result="error"} 1`,
 		`my_app_hits_flushed_total 5`,

@@ -46,6 +46,8 @@ func Open(ctx context.Context, logger *slog.Logger, opts Options) (*gorm.DB, err
 			ParameterizedQueries:      true,
 		}),
 		SkipDefaultTransaction: true,
+		// The ping below has a context, and its error a clear wording.
+		DisableAutomaticPing: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -60,7 +62,7 @@ func Open(ctx context.Context, logger *slog.Logger, opts Options) (*gorm.DB, err
 	sqlDB.SetConnMaxIdleTime(connMaxIdleTime)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("postgres: ping: %w", err)
+		return nil, fmt.Errorf("postgres: %w", explainConnectError(err))
 	}
 	return db, nil
 }
@@ -145,9 +147,17 @@ func (r *Repository) Delete(ctx context.Context, code string) error {
 	return nil
 }
 
-// AddHits applies all increments in one transaction. Codes are updated in
-// sorted order so concurrent flushes from several replicas take row locks in
-// the same order and cannot deadlock.
+// addHits adds to the hits of every code in $1 the count at the same index of
+// $2, in one statement.
+const addHitsSQL = `UPDATE links SET hits = links.hits + h.n
+FROM unnest($1::text[], $2::bigint[]) AS h(code, n)
+WHERE links.code = h.code`
+
+// AddHits applies all increments in one statement, one round trip whatever
+// the number of codes; codes that no longer exist are skipped. The codes go in
+// sorted, so that concurrent flushes from several replicas tend to lock rows
+// in the same order; should two deadlock all the same, PostgreSQL fails one,
+// whose hits the batcher keeps for its next flush.
 func (r *Repository) AddHits(ctx context.Context, hits map[string]int64) error {
 	if len(hits) == 0 {
 		return nil
@@ -157,16 +167,14 @@ func (r *Repository) AddHits(ctx context.Context, hits map[string]int64) error {
 		codes = append(codes, code)
 	}
 	slices.Sort(codes)
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, code := range codes {
-			if err := tx.Exec("UPDATE links SET hits = hits + ? WHERE code = ?", hits[code], code).Error; err != nil {
-				return fmt.Errorf("add hits to %q: %w", code, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("add hits: %w", err)
+	counts := make([]int64, len(codes))
+	for i, code := range codes {
+		counts[i] = hits[code]
+	}
+	// Straight to the pgx driver, which sends the slices as PostgreSQL
+	// arrays: GORM would expand them into lists of parameters.
+	if _, err := r.db.WithContext(ctx).ConnPool.ExecContext(ctx, addHitsSQL, codes, counts); err != nil {
+		return fmt.Errorf("add hits to %d codes: %w", len(codes), err)
 	}
 	return nil
 }

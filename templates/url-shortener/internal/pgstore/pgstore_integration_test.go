@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,8 +18,14 @@ import (
 
 func newRepository(t *testing.T) *pgstore.Repository {
 	t.Helper()
+	return openRepository(t, testenv.Postgres(t))
+}
+
+// openRepository migrates the database at url and returns a Repository on it.
+func openRepository(t *testing.T, url string) *pgstore.Repository {
+	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	db, err := pgstore.Open(t.Context(), logger, pgstore.Options{URL: testenv.Postgres(t), MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute})
+	db, err := pgstore.Open(t.Context(), logger, pgstore.Options{URL: url, MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,5 +127,76 @@ func TestRepositoryList(t *testing.T) {
 				t.Errorf("List(%d, %d) ids = %v, want %v", tt.beforeID, tt.limit, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRepositoryAddHitsInOneRoundTrip proves that a flush of hits costs one
+// statement whatever the number of codes, rather than one UPDATE per code.
+func TestRepositoryAddHitsInOneRoundTrip(t *testing.T) {
+	t.Parallel()
+	url, proxy := testenv.ProxyURL(t, testenv.Postgres(t))
+	repo := openRepository(t, url)
+	ctx := t.Context()
+	const codes = 300
+	hits := make(map[string]int64, codes+1)
+	for i := range codes {
+		l := link.Link{Code: fmt.Sprintf("hit%04d", i), URL: "https://example.org", CreatedAt: time.Now().UTC()}
+		if err := repo.Create(ctx, &l); err != nil {
+			t.Fatal(err)
+		}
+		hits[l.Code] = int64(i + 1)
+	}
+	hits["deleted"] = 5 // a code deleted since its hits were counted is skipped
+
+	before := proxy.Sends()
+	if err := repo.AddHits(ctx, hits); err != nil {
+		t.Fatal(err)
+	}
+	// One statement is one or two sends (the pool may check the connection
+	// first); an UPDATE per code would be hundreds.
+	if sends := proxy.Sends() - before; sends > 3 {
+		t.Errorf("AddHits of %d codes took %d round trips to PostgreSQL, want 1", len(hits), sends)
+	}
+	for _, code := range []string{"hit0000", "hit0123", "hit0299"} {
+		got, err := repo.Get(ctx, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Hits != hits[code] {
+			t.Errorf("hits of %s = %d, want %d", code, got.Hits, hits[code])
+		}
+	}
+}
+
+// TestCreateDatabase: the first-time step creates a missing database once;
+// before it, Open names the problem and the fix in one sentence.
+func TestCreateDatabase(t *testing.T) {
+	t.Parallel()
+	url, name := testenv.MissingPostgres(t)
+	logger := slog.New(slog.DiscardHandler)
+	_, err := pgstore.Open(t.Context(), logger, pgstore.Options{URL: url, MaxOpenConns: 1})
+	if !errors.Is(err, pgstore.ErrNoDatabase) {
+		t.Fatalf("Open of a missing database: %v, want ErrNoDatabase", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, `"`+name+`" does not exist`) || !strings.Contains(msg, "make db") || strings.Contains(msg, "%v") {
+		t.Errorf("Open of a missing database says %q, want the database named and `make db`", msg)
+	}
+
+	for i, wantCreated := range []bool{true, false} {
+		got, created, err := pgstore.CreateDatabase(t.Context(), url)
+		if err != nil || got != name || created != wantCreated {
+			t.Fatalf("CreateDatabase #%d = %q, %v, %v; want %q, %v, nil", i+1, got, created, err, name, wantCreated)
+		}
+	}
+	db, err := pgstore.Open(t.Context(), logger, pgstore.Options{URL: url, MaxOpenConns: 1})
+	if err != nil {
+		t.Fatalf("Open after CreateDatabase: %v", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlDB.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -17,6 +18,9 @@ type Proxy struct {
 	target   string
 	// stop cancels the dials in progress when the proxy is cut.
 	stop context.CancelFunc
+
+	// sends counts the reads from clients forwarded to the target.
+	sends atomic.Int64
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -56,6 +60,11 @@ func StartProxy(tb testing.TB, target string) *Proxy {
 
 // Addr is the proxy's host:port.
 func (p *Proxy) Addr() string { return p.listener.Addr().String() }
+
+// Sends returns how many times so far the proxy passed on what a client had
+// sent: at least once per request whose answer a client awaits before
+// sending more, so it counts round trips.
+func (p *Proxy) Sends() int64 { return p.sends.Load() }
 
 // Cut closes the listener, so that new connections are refused, and every
 // open connection, as a server that went away would. It waits for the
@@ -104,9 +113,23 @@ func (p *Proxy) forward(ctx context.Context, client net.Conn) {
 	}
 	defer p.untrack(server)
 	var pipes sync.WaitGroup
-	pipes.Go(func() { pipe(server, client) })
+	pipes.Go(func() { pipe(server, countingReader{client, &p.sends}) })
 	pipe(client, server)
 	pipes.Wait()
+}
+
+// countingReader counts the reads that return data.
+type countingReader struct {
+	net.Conn
+	reads *atomic.Int64
+}
+
+func (r countingReader) Read(b []byte) (int, error) {
+	n, err := r.Conn.Read(b)
+	if n > 0 {
+		r.reads.Add(1)
+	}
+	return n, err // unwrapped: io.Copy looks for io.EOF
 }
 
 // pipe copies src to dst, then closes both, which ends the other direction.

@@ -23,18 +23,9 @@ const cleanupTimeout = 30 * time.Second
 // the test ends. The test is skipped when DATABASE_URL is unset.
 func Postgres(tb testing.TB) string {
 	tb.Helper()
-	admin := os.Getenv("DATABASE_URL")
-	if admin == "" {
-		tb.Skip("DATABASE_URL is not set; set it to a PostgreSQL server URL, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable, to run this test")
-	}
-	u, err := url.Parse(admin)
-	if err != nil || u.Scheme == "" {
-		tb.Fatalf("DATABASE_URL must be a postgres:// URL: %v", err)
-	}
-	name := "test_" + randomHex(tb, 8)
-
+	dbURL, name := MissingPostgres(tb)
 	ctx := tb.Context()
-	conn, err := pgx.Connect(ctx, admin)
+	conn, err := pgx.Connect(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
 		tb.Fatalf("connect to DATABASE_URL: %v", err)
 	}
@@ -43,6 +34,24 @@ func Postgres(tb testing.TB) string {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		tb.Fatalf("create database %s: %v", name, err)
 	}
+	return dbURL
+}
+
+// MissingPostgres returns the URL and name of a database with a random name
+// on the server that DATABASE_URL points to, which does not exist: for tests
+// of what creates it. It is dropped, if it exists, when the test ends. The
+// test is skipped when DATABASE_URL is unset.
+func MissingPostgres(tb testing.TB) (dbURL, name string) {
+	tb.Helper()
+	admin := os.Getenv("DATABASE_URL")
+	if admin == "" {
+		tb.Skip("DATABASE_URL is not set; set it to a PostgreSQL server URL, e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable, to run this test")
+	}
+	u, err := url.Parse(admin)
+	if err != nil || u.Scheme == "" {
+		tb.Fatalf("DATABASE_URL must be a postgres:// URL: %v", err)
+	}
+	name = "test_" + randomHex(tb, 8)
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 		defer cancel()
@@ -56,9 +65,8 @@ func Postgres(tb testing.TB) string {
 			tb.Errorf("drop database %s: %v", name, err)
 		}
 	})
-
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), name
 }
 
 // Redis returns REDIS_URL and a random key prefix. Keys under the prefix are
