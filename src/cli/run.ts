@@ -10,7 +10,8 @@ import { catalogue, findSpec } from "../specs/catalogue.js";
 import type { ProjectSpec } from "../specs/schema.js";
 import { Cancelled, exitCodes, heldSignal, startPreparing, throwIfCancelled } from "./cleanups.js";
 import { checkOptionFlags, parseArgs, UsageError, type CliArgs } from "./parseArgs.js";
-import { banner, paint, print, reportSteps } from "./terminal.js";
+import { printNextSteps } from "./printNextSteps.js";
+import { banner, print, reportSteps } from "./terminal.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -104,7 +105,7 @@ async function create(args: CliArgs, io: Io): Promise<number> {
     print(io.stderr, `create-gopher-project: ${signal} arrived while the project was being placed: it is complete in ${JSON.stringify(target)}`);
     return exitCodes[signal];
   }
-  printNextSteps(io, target, spec);
+  printNextSteps(io, target, spec, answers);
   return 0;
 }
 
@@ -141,21 +142,6 @@ async function dryRun(spec: ProjectSpec, answers: Answers, target: string, io: I
     await rm(staging, { recursive: true, force: true });
   }
 }
-
-function printNextSteps(io: Io, target: string, spec: ProjectSpec): void {
-  const fromCwd = path.relative(io.cwd, target);
-  const relative = fromCwd === "" ? "." : fromCwd.startsWith("..") ? target : fromCwd;
-  const steps = [`cd ${shellWord(relative)}`];
-  if (spec.services.length > 0) {
-    steps.push("cp .env.example .env   # then replace the placeholders", `make up                # ${spec.services.join(", ")} in docker compose`);
-  }
-  steps.push("make run", "make test");
-  const color = paint(io.stdout);
-  print(io.stdout, `\n${color.green("Done.")} Next steps:\n${steps.map((step) => `   ${color.cyan(step)}`).join("\n")}\n`);
-}
-
-/** A path as one shell word: `My Links` → `'My Links'`. */
-const shellWord = (text: string): string => (/^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`);
 
 function isPromptInterrupt(error: unknown): boolean {
   return error instanceof Error && (error.name === "ExitPromptError" || /force closed/i.test(error.message));

@@ -1,7 +1,8 @@
 import type { ProjectSpec, Service } from "../specs/schema.js";
-import type { Answers } from "./answers.js";
+import { defaultModulePath, type Answers } from "./answers.js";
 import { templateGoVersions, type GoVersions } from "./goToolchain.js";
 import { generatorName, generatorVersion } from "./packageInfo.js";
+import { withoutDockerCommands } from "./runRoutes.js";
 
 /** The data every template of a project is rendered with. */
 export interface TemplateContext {
@@ -13,12 +14,18 @@ export interface TemplateContext {
   go: GoVersions;
   tools: ProjectSpec["tools"];
   services: Record<Service, boolean>;
+  /** The services, as prose: "postgres, redis". */
+  serviceNames: string;
   binaries: string[];
   /** The binary the container image starts. */
   mainBinary: string;
   hasServices: boolean;
   /** The service URLs integration tests read, with an example value each. */
   integrationEnv: Record<string, string>;
+  /** Running on the host against services the user runs: the export and first-time commands. */
+  withoutDockerCommands: string[];
+  /** Whether the module path is the example.com one generated when --module was not given. */
+  placeholderModule: boolean;
   /** Whether the project ships a container image (the docker layer). */
   docker: boolean;
   /** Whether the project ships release archives (the release layer: GoReleaser). */
@@ -48,10 +55,13 @@ export function templateContext(spec: ProjectSpec, answers: Answers): TemplateCo
       nats: spec.services.includes("nats"),
       rabbitmq: spec.services.includes("rabbitmq"),
     },
+    serviceNames: spec.services.join(", "),
     binaries,
     mainBinary: binaries[0]!,
     hasServices: spec.services.length > 0,
     integrationEnv: Object.fromEntries(spec.services.map((service) => serviceEnv[service])),
+    withoutDockerCommands: withoutDockerCommands(spec),
+    placeholderModule: answers.module === defaultModulePath(answers.name),
     docker: spec.layers.includes("docker"),
     release: spec.layers.includes("release"),
   };

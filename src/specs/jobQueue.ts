@@ -13,6 +13,7 @@ export const jobQueue: ProjectSpec = {
   stack: ["NATS JetStream", "worker pool", "Prometheus", "Grafana", "pprof", "Docker"],
   tools: { golangciLint: "v2.15.0", govulncheck: "v1.9.0" },
   services: ["nats"],
+  withoutDocker: { env: { NATS_URL: "nats://127.0.0.1:4222" }, setup: [] },
   binaries: ["api", "worker", "loadtest"],
   layers: ["shared", "plumbing", "docker", "job-queue"],
   options: [

@@ -27,6 +27,9 @@ const optionSchema = z.discriminatedUnion("type", [
 
 export const serviceSchema = z.enum(["postgres", "redis", "nats", "rabbitmq"]);
 
+/** A first-time or run step of a route in the next steps and the README: a command and what it does. */
+const stepSchema = z.strictObject({ command: z.string().min(1), does: z.string().min(1) });
+
 export const projectSpecSchema = z.strictObject({
   id: identifier,
   title: z.string().min(1),
@@ -40,12 +43,26 @@ export const projectSpecSchema = z.strictObject({
     govulncheck: pinnedVersion,
   }),
   services: z.array(serviceSchema),
+  /**
+   * Running on the host without Docker, against services the user already runs: the environment to
+   * export (one variable per service) and the first-time steps before `make run`. Required when the
+   * project has services.
+   */
+  withoutDocker: z
+    .strictObject({
+      env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().min(1)),
+      setup: z.array(stepSchema),
+    })
+    .optional(),
   /** Binaries under cmd/; "{{name}}" stands for the project's own name. */
   binaries: z.array(z.string().regex(/^(\{\{name\}\}|[a-z][a-z0-9-]*)$/)).min(1),
   /** Template folders rendered in order into the same tree; a later layer overrides an earlier one. */
   layers: z.array(identifier).min(1),
   options: z.array(optionSchema),
 }).superRefine((spec, ctx) => {
+  if (spec.services.length > 0 && !spec.withoutDocker) {
+    ctx.addIssue({ code: "custom", path: ["withoutDocker"], message: "is required when the project has services" });
+  }
   if (!spec.layers.includes(spec.id)) {
     ctx.addIssue({ code: "custom", path: ["layers"], message: `must include the project's own layer "${spec.id}"` });
   }

@@ -12,6 +12,10 @@ export const urlShortener: ProjectSpec = {
   stack: ["Gin", "GORM", "PostgreSQL", "Redis", "goose", "Prometheus", "Docker"],
   tools: { golangciLint: "v2.15.0", govulncheck: "v1.9.0" },
   services: ["postgres", "redis"],
+  withoutDocker: {
+    env: { DATABASE_URL: "postgres://postgres@127.0.0.1:5432/links?sslmode=disable", REDIS_URL: "redis://127.0.0.1:6379/0" },
+    setup: [{ command: "make db", does: "creates the links database, once" }],
+  },
   binaries: ["{{name}}"],
   layers: ["shared", "plumbing", "docker", "url-shortener"],
   options: [

@@ -10,7 +10,7 @@ PROFILE_DIR          ?= profiles
 
 .PHONY: run
 run: build ## Run the API (API_ADDR) and a worker (WORKER_ADDR, pprof on :6061) against NATS_URL; Ctrl-C stops both
-	@trap 'kill $$api $$worker 2>/dev/null; wait' INT TERM EXIT; \
+	@trap 'kill $$api $$worker 2>/dev/null; wait; exit 0' INT TERM HUP; \
 	HTTP_ADDR=$(API_ADDR) ADMIN_ADDR=127.0.0.1:6060 $(BIN_DIR)/api & api=$$!; \
 	HTTP_ADDR=$(WORKER_ADDR) ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker & worker=$$!; \
 	wait

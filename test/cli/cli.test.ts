@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeProject } from "../../src/cli/targetDirectory.js";
 import { suggestProjectName } from "../../src/core/validateProjectName.js";
 import { catalogue } from "../../src/specs/catalogue.js";
+import { missing } from "../support/environment.js";
 import { packedCli } from "../support/packedCli.js";
 
 const { entry: cli } = await packedCli();
@@ -218,7 +219,8 @@ describe("create-gopher-project (built CLI)", () => {
         ? ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search", "node"]
         : ["node"];
     const probe = await execa(asUser[0]!, [...asUser.slice(1), "--version"], { reject: false });
-    if (probe.exitCode !== 0) ctx.skip(`cannot drop privileges here: ${probe.stderr}`);
+    const skip = missing([{ what: "setpriv (to drop root's capabilities)", ok: probe.exitCode === 0 }]);
+    if (skip) ctx.skip(`${skip}: ${probe.stderr}`);
     const result = await execa(asUser[0]!, [...asUser.slice(1), cli, "locked/app", "--project", "url-shortener", "--yes"], {
       cwd: root,
       reject: false,
@@ -231,7 +233,32 @@ describe("create-gopher-project (built CLI)", () => {
   it("generates with --yes and defaults, records the answers, and commits without a git identity only when told so", async () => {
     const result = await run(["fresh", "--project", "url-shortener", "--yes", "--no-tidy", "--module", "example.com/acme/fresh"]);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/Next steps:[\s\S]*cd fresh[\s\S]*make up[\s\S]*make run[\s\S]*make test/);
+    expect(result.stdout).toContain(
+      [
+        "Done. Next steps:",
+        "   cd fresh",
+        "",
+        "   # with Docker: postgres, redis in docker compose, the app on this machine",
+        "   cp .env.example .env   # then replace every change-me",
+        "   make up                # postgres, redis only; make up-all runs the app in compose too",
+        "   make run",
+        "",
+        "   # without Docker: postgres, redis you already run",
+        "   export DATABASE_URL='postgres://postgres@127.0.0.1:5432/links?sslmode=disable' REDIS_URL=redis://127.0.0.1:6379/0",
+        "   make db                # creates the links database, once",
+        "   make run",
+        "",
+        "   make test              # unit tests; README.md has the integration tests",
+      ].join("\n"),
+    );
+    // A module path was given: no placeholder note.
+    expect(result.stdout).not.toMatch(/placeholder/);
+    // Every make target the steps name is one the Makefile has, and the README shows the same route.
+    const help = await execa("make", ["--no-print-directory", "help"], { cwd: path.join(root, "fresh") });
+    for (const target of result.stdout.matchAll(/\bmake ([\w-]+)/g)) expect(help.stdout).toMatch(new RegExp(`^\\s+${target[1]}\\s`, "m"));
+    const readme = await fs.readFile(path.join(root, "fresh", "README.md"), "utf8");
+    expect(readme).toContain("export DATABASE_URL='postgres://postgres@127.0.0.1:5432/links?sslmode=disable' REDIS_URL=redis://127.0.0.1:6379/0\nmake db");
+    expect(readme).not.toMatch(/placeholder module path/);
     expect(result.stderr).toMatch(/no git identity configured/);
     const manifest = await fs.readJson(path.join(root, "fresh", ".gopher-project.json"));
     expect(manifest).toMatchObject({
@@ -311,6 +338,9 @@ describe("create-gopher-project (built CLI): first ten minutes", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout + result.stderr).not.toMatch(/[\u001b\r]/);
     expect(result.stdout).toMatch(/^• rendering CLI Tool into .*plainout\n• rendered \d+ files\n\nDone\. Next steps:\n {3}cd plainout\n/);
+    // No --module: the example.com path is called a placeholder, once.
+    expect(result.stdout.match(/placeholder/g)).toEqual(["placeholder"]);
+    expect(result.stdout).toMatch(/^The module path example\.com\/plainout is a placeholder: pass --module next time/m);
     expect(result.stdout).not.toMatch(/create-gopher-project v/);
   });
 });

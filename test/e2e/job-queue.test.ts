@@ -6,7 +6,7 @@ import fs from "fs-extra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { findSpec } from "../../src/specs/catalogue.js";
-import { services } from "../support/environment.js";
+import { childEnv, services } from "../support/environment.js";
 import { generateInto, removeTree } from "../support/generate.js";
 import { buildLikeDockerfile, checkNonGoFiles, sh } from "../support/goLadder.js";
 import { itClimbsTheGoLadder } from "../support/ladderTests.js";
@@ -94,6 +94,41 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
   });
 
   it("ships a workflow, Dockerfile, YAML and Makefile that check out", () => checkNonGoFiles(dir, tools.actionlint), 120_000);
+
+  it("make run starts api and worker on their own addresses from one .env, runs a job, and Ctrl-C stops both quietly", async () => {
+    const runPrefix = `${prefix}_RUN`;
+    const [apiPort, workerPort] = [await freePort(), await freePort()];
+    // .env.example as a user would fill it in, pointed at the shared NATS under a prefix of its own.
+    const env = (await fs.readFile(path.join(dir, ".env.example"), "utf8"))
+      .replace(/^NATS_URL=.*$/m, `NATS_URL=${services.nats.url}`)
+      .replace(/^STREAM_PREFIX=.*$/m, `STREAM_PREFIX=${runPrefix}`)
+      .replace(/^API_ADDR=.*$/m, `API_ADDR=127.0.0.1:${apiPort}`)
+      .replace(/^WORKER_ADDR=.*$/m, `WORKER_ADDR=127.0.0.1:${workerPort}`);
+    await fs.writeFile(path.join(dir, ".env"), env);
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches make and both binaries.
+    const run = execa("make", ["--no-print-directory", "run"], { cwd: dir, env: childEnv(), extendEnv: false, reject: false, all: true, detached: true });
+    try {
+      const api = `http://127.0.0.1:${apiPort}`;
+      await Promise.all([waitFor(`${api}/healthz`, 240_000), waitFor(`http://127.0.0.1:${workerPort}/healthz`, 240_000)]);
+      const id = await enqueue(api, { type: "echo", payload: { via: "make run" } });
+      const [record] = await waitForStatus(api, [id], "succeeded", 30_000, [run]);
+      expect(record).toMatchObject({ status: "succeeded", attempts: 1 });
+
+      process.kill(-run.pid!, "SIGINT");
+      const stopped = await run;
+      const output = String(stopped.all);
+      expect(stopped.exitCode === 0 || stopped.signal === "SIGINT", `make run after Ctrl-C: ${stopped.exitCode ?? stopped.signal}\n${output}`).toBe(true);
+      expect(output).not.toMatch(/\*\*\*|Error \d+/);
+      // Each binary stops its server and its pprof listener.
+      expect(output.match(/"msg":"http server stopped"/g), "both binaries stopped both their servers").toHaveLength(4);
+    } finally {
+      if (run.exitCode === null && run.signalCode === null) process.kill(-run.pid!, "SIGKILL");
+      await run;
+      await fs.remove(path.join(dir, ".env"));
+      const { after } = await deleteStreams(dir, runPrefix, services.nats.url);
+      expect(after, `streams left behind under ${runPrefix}`).toEqual([]);
+    }
+  }, 600_000);
 
   it("survives a worker killed mid-job and a NATS server killed mid-run: every job final exactly once, the metrics agree", async () => {
     const bin = path.join(dir, "out");

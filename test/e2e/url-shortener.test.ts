@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { execa } from "execa";
+import fs from "fs-extra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { findSpec } from "../../src/specs/catalogue.js";
-import { services } from "../support/environment.js";
+import { childEnv, services } from "../support/environment.js";
 import { generateInto, removeTree } from "../support/generate.js";
 import { buildLikeDockerfile, checkNonGoFiles, expectTidyNoop, raceTests, vet } from "../support/goLadder.js";
 import { freshDatabase } from "../support/postgres.js";
@@ -141,4 +143,52 @@ describe.skipIf(skipReason)("url-shortener with non-default options", () => {
       await deleteKeys();
     }
   }, 900_000);
+});
+
+describe.skipIf(skipReason)("url-shortener, first run without Docker as the next steps print it", () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    const generated = await generateInto("url-shortener", { name: "first-links" });
+    // A clone under another folder name: nothing may depend on the folder's name.
+    dir = path.join(path.dirname(generated.dir), "cloned-elsewhere");
+    await fs.move(generated.dir, dir);
+  });
+  afterAll(() => dir && removeTree(dir));
+
+  it("make db creates the database (a missing one is one clear line), make run serves, Ctrl-C stops it quietly", async () => {
+    const name = `first_run_${randomBytes(6).toString("hex")}`;
+    const port = await freePort();
+    const { prefix, cleanup: deleteKeys } = freshKeyPrefix("first");
+    const env = childEnv({
+      DATABASE_URL: `postgres://postgres@${services.postgres.host}:${services.postgres.port}/${name}?sslmode=disable`,
+      REDIS_URL: services.redis.url,
+      REDIS_KEY_PREFIX: prefix,
+      HTTP_ADDR: `127.0.0.1:${port}`,
+    });
+    const make = (target: string) => execa("make", ["--no-print-directory", target], { cwd: dir, env, extendEnv: false, reject: false, all: true });
+    try {
+      const missing = await make("run");
+      expect(missing.exitCode).not.toBe(0);
+      expect(String(missing.all)).toMatch(new RegExp(`^first-links: postgres: database "${name}" does not exist; create it with \`make db\``, "m"));
+      expect(String(missing.all)).not.toMatch(/failed to initialize database|%v/);
+
+      const created = await make("db");
+      expect(created.exitCode, String(created.all)).toBe(0);
+      expect(String(created.all)).toMatch(new RegExp(`^created database ${name}$`, "m"));
+      expect(String((await make("db")).all)).toMatch(new RegExp(`^database ${name} exists already$`, "m"));
+
+      // Its own process group, as a terminal's foreground job: Ctrl-C reaches make and the server.
+      const run = execa("make", ["--no-print-directory", "run"], { cwd: dir, env, extendEnv: false, reject: false, all: true, detached: true });
+      await waitFor(`http://127.0.0.1:${port}/healthz`, 120_000);
+      process.kill(-run.pid!, "SIGINT");
+      const stopped = await run;
+      expect(stopped.exitCode === 0 || stopped.signal === "SIGINT", `make run after Ctrl-C: ${stopped.exitCode ?? stopped.signal}`).toBe(true);
+      expect(String(stopped.all)).not.toMatch(/\*\*\*|Error \d+/);
+      expect(String(stopped.all)).toMatch(/"msg":"stopped"/);
+    } finally {
+      await execa("psql", ["-h", services.postgres.host, "-U", "postgres", "-d", "postgres", "-c", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { reject: false });
+      await deleteKeys();
+    }
+  }, 300_000);
 });

@@ -62,6 +62,35 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
 /** Where skipped checks are noted, for the summary test/support/globalSetup.ts prints last. */
 export const skipLog = path.resolve("node_modules/.cache/create-gopher-project/skipped.log");
 
+/** One test file's skip: what it lacked. */
+export interface SkipEntry {
+  file: string;
+  absent: string[];
+}
+
+/**
+ * The last lines of a run that skipped checks: which files, what was missing, and the commands
+ * that fix it, between two rules no one scrolls past.
+ */
+export function skipSummary(entries: SkipEntry[]): string[] {
+  const files = [...new Set(entries.map((e) => e.file))].sort();
+  const absent = [...new Set(entries.flatMap((e) => e.absent))].sort();
+  const fixes: string[] = [];
+  if (absent.some((a) => a === "Go")) fixes.push("install Go (https://go.dev/dl/), then npm test again");
+  if (absent.some((a) => /golangci-lint|actionlint/.test(a))) fixes.push("npm run tools");
+  if (absent.some((a) => / on 127\.0\.0\.1:/.test(a))) fixes.push("start the services listed (README: Development)");
+  if (absent.some((a) => /^(psql|tmux|wrk|setpriv)\b/.test(a))) fixes.push("install the missing commands (Debian: apt-get install postgresql-client tmux util-linux)");
+  if (fixes.length === 0) fixes.push("provide what is missing, then npm test again");
+  const rule = "!".repeat(78);
+  return [
+    rule,
+    `NOT EVERYTHING RAN: ${files.length} test file(s) skipped their checks: ${files.join(", ")}`,
+    `missing: ${absent.join(", ")}`,
+    `fix: ${fixes.join("; ")}`,
+    rule,
+  ];
+}
+
 function recordSkip(absent: string[]): void {
   const file = callingTestFile();
   mkdirSync(path.dirname(skipLog), { recursive: true });

@@ -102,12 +102,16 @@ export async function checkNonGoFiles(dir: string, actionlint: string): Promise<
   const help = await sh("make", ["help"], { cwd: dir });
   for (const target of ["build", "test", "lint"]) expect(help.stdout).toMatch(new RegExp(`^\\s+${target}\\s`, "m"));
 
-  // Without a Docker engine (this machine has the client only), `make up` says so in one line.
-  const engine = await execa("docker", ["info"], { reject: false });
-  if (/^\s+up\s/m.test(String(help.stdout)) && engine.exitCode !== 0) {
-    const up = await execa("make", ["--no-print-directory", "up"], { cwd: dir, reject: false, all: true });
-    expect(up.exitCode).not.toBe(0);
-    expect(String(up.all).split("\n")[0]).toMatch(/^make up needs a running Docker engine/);
-    expect(String(up.all)).not.toMatch(/unknown flag/);
+  // Without a Docker engine or its compose plugin (this machine has the client only), `make up` and
+  // `make up-all` say so in one line, before docker runs.
+  const docker = await execa("sh", ["-c", "docker info && docker compose version"], { reject: false });
+  if (/^\s+up\s/m.test(String(help.stdout)) && docker.exitCode !== 0) {
+    for (const target of ["up", "up-all"]) {
+      const up = await execa("make", ["--no-print-directory", target], { cwd: dir, reject: false, all: true });
+      expect(up.exitCode).not.toBe(0);
+      expect(String(up.all).trim().split("\n"), `make ${target} without Docker`).toEqual([
+        expect.stringMatching(new RegExp(`\\*\\*\\* make ${target} needs Docker with a running engine and the compose plugin; without Docker, run .+ yourself`)),
+      ]);
+    }
   }
 }

@@ -112,21 +112,48 @@ describe.each(catalogue().map((spec) => [spec.id, spec] as const))("generating %
     for (const port of published) expect(port).toMatch(/^[\w-]+: 127\.0\.0\.1:/);
   });
 
+  it("starts only the services in compose by default, the app behind the profile make up-all names", async () => {
+    const { dir, files } = await generateInto(id);
+    made.push(dir);
+    if (!files.includes("docker-compose.yml")) return;
+    const compose = parse(await fs.readFile(path.join(dir, "docker-compose.yml"), "utf8")) as {
+      services: Record<string, { profiles?: string[] }>;
+    };
+    const byDefault = Object.entries(compose.services).filter(([, s]) => !s.profiles).map(([name]) => name);
+    expect(byDefault.sort()).toEqual([...spec.services].sort());
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (service.profiles) expect(service.profiles, name).toEqual(["app"]);
+    }
+    const makefile = await fs.readFile(path.join(dir, "Makefile"), "utf8");
+    expect(makefile).toMatch(/^up:.*\n\t\$\(COMPOSE\) up --detach --wait$/m);
+    expect(makefile).toMatch(/^up-all:.*\n\t\$\(COMPOSE\) --profile app up --build --detach --wait$/m);
+  });
+
   it("carries every option's answer into .env.example", async () => {
     const options = Object.fromEntries(
       spec.options.filter((o) => o.type === "integer").map((o) => [o.name, o.default === o.max ? o.min : o.default + 1]),
     );
     const { dir, files } = await generateInto(id, { options });
     made.push(dir);
-    if (!files.includes(".env.example")) return;
+    if (!files.includes(".env.example")) {
+      expect(spec.services, "a project with services ships an .env.example").toEqual([]);
+      return;
+    }
     const env = await fs.readFile(path.join(dir, ".env.example"), "utf8");
     for (const option of spec.options) {
-      const name = option.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
-      const line = new RegExp(`^#?\\s*${name}=(.*)$`, "m").exec(env);
-      if (line) expect(line[1]!.trim(), name).toBe(String(options[option.name]));
+      const line = envLines[option.name];
+      expect(line, `the .env.example line that shows --${option.name}`).toBeDefined();
+      expect(line!.exec(env)?.[1], option.name).toBe(String(options[option.name]));
     }
   });
 });
+
+/** The line of .env.example that shows each option's value; every option of a project with one is here. */
+const envLines: Record<string, RegExp> = {
+  httpPort: /^# HTTP_ADDR=:(\d+)$/m,
+  codeLength: /^# CODE_LENGTH=(\d+)$/m,
+  workerConcurrency: /^WORKER_CONCURRENCY=(\d+)$/m,
+};
 
 describe("a failed render", () => {
   it("names the template and keeps the error as its cause", async () => {
