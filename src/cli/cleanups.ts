@@ -5,7 +5,9 @@
  * - while the project is prepared in its staging directory (render, go mod tidy, git): cancel.
  *   Running children (go, git) are killed through `cancelSignal` and awaited, the staging
  *   directory and the parents the run created are removed, and the run exits 130/143;
- * - from the moment placing starts: hold the signal. Placing finishes, then the run exits 130/143.
+ * - from the moment placing starts: hold the signal. Placing finishes; then the run undoes it (a
+ *   target it created is removed, an empty one it filled is emptied again) and exits 130/143. Only
+ *   a --force merge into a directory that held files is kept, since what it replaced is gone.
  */
 export type Signal = "SIGINT" | "SIGTERM";
 type Phase = "idle" | "preparing" | "placing";

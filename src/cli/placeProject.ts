@@ -13,12 +13,18 @@ export const errorCode = (error: unknown): string | undefined => (error as NodeJ
 const claimName = ".create-gopher-project-placing";
 
 /**
+ * How a tree was placed: it created the target, filled an empty one, or was merged (--force) into
+ * one that held files already.
+ */
+export type Placement = "created" | "filled" | "merged";
+
+/**
  * Moves the finished tree at dir to target, the last step of a run. Without --force it is all or
  * nothing: a missing target is created by one rename (which fails if another run placed its tree
  * first), and an existing empty one is claimed by an entry only one run can create. With --force
  * the tree is merged into the target.
  */
-export async function placeProject(dir: string, target: string, force: boolean): Promise<void> {
+export async function placeProject(dir: string, target: string, force: boolean): Promise<Placement> {
   const filledMeanwhile = new UsageError(
     `${quote(target)} is not empty: something was written into it while the project was being prepared, so nothing was written (use --force to write the project's files into it)`,
   );
@@ -26,7 +32,7 @@ export async function placeProject(dir: string, target: string, force: boolean):
   if (!entry) {
     try {
       await fs.rename(dir, target);
-      return;
+      return "created";
     } catch (error) {
       const code = errorCode(error);
       if (code === "ENOTDIR") throw new UsageError(`${quote(target)} exists and is not a directory`);
@@ -37,8 +43,9 @@ export async function placeProject(dir: string, target: string, force: boolean):
     throw new UsageError(`${quote(target)} exists and is not a directory`);
   }
   if (force) {
+    const empty = (await fs.readdir(target)).length === 0;
     await mergeInto(dir, target);
-    return;
+    return empty ? "filled" : "merged";
   }
   // An existing empty directory is kept (it may be a shell's working directory) and claimed by
   // an entry only one run can create, then checked to hold nothing else.
@@ -54,6 +61,19 @@ export async function placeProject(dir: string, target: string, force: boolean):
   } finally {
     await fs.rmdir(claim);
   }
+  return "filled";
+}
+
+/**
+ * Undoes a placement that created or filled the target, for a run interrupted while placing: the
+ * target is removed, or emptied again. A merge into files that were there cannot be undone.
+ */
+export async function unplaceProject(target: string, placement: Exclude<Placement, "merged">): Promise<void> {
+  if (placement === "created") {
+    await fs.remove(target);
+    return;
+  }
+  for (const name of await fs.readdir(target)) await fs.remove(path.join(target, name));
 }
 
 /**

@@ -102,7 +102,12 @@ async function create(args: CliArgs, io: Io): Promise<number> {
   }
   const signal = heldSignal();
   if (signal) {
-    print(io.stderr, `create-gopher-project: ${signal} arrived while the project was being placed: it is complete in ${JSON.stringify(target)}`);
+    // Only a --force merge is kept (writeProject undoes the others): what it replaced is gone.
+    print(
+      io.stderr,
+      `create-gopher-project: ${signal} arrived while the project was being written into ${JSON.stringify(target)} with --force: ` +
+        "the files it replaced cannot be restored, so it is complete there",
+    );
     return exitCodes[signal];
   }
   printNextSteps(io, target, spec, answers);

@@ -2,9 +2,9 @@ import { constants } from "node:fs";
 import path from "node:path";
 import fs from "fs-extra";
 
-import { startPlacing, startPreparing, throwIfCancelled } from "./cleanups.js";
+import { Cancelled, heldSignal, startPlacing, startPreparing, throwIfCancelled } from "./cleanups.js";
 import { UsageError } from "./parseArgs.js";
-import { errorCode, lstat, placeProject, quote } from "./placeProject.js";
+import { errorCode, lstat, placeProject, quote, unplaceProject } from "./placeProject.js";
 
 /**
  * Checks that the target can take a project before anything is written: not a file, not a
@@ -76,7 +76,14 @@ export async function writeProject(target: string, force: boolean, prepare: (dir
     await fs.mkdir(dir);
     await prepare(dir);
     startPlacing();
-    await placeProject(dir, target, force);
+    const placement = await placeProject(dir, target, force);
+    // A signal held while placing: the run was interrupted, so it leaves the disk as it found
+    // it, but for a --force merge into files that were there, which cannot be undone.
+    const signal = heldSignal();
+    if (signal && placement !== "merged") {
+      await unplaceProject(target, placement);
+      throw new Cancelled(signal);
+    }
     placed = true;
   } finally {
     if (staging) await fs.remove(staging);

@@ -14,12 +14,21 @@ import { childEnv } from "./environment.js";
  * Each throws (with the tool's output) when the repository fails it.
  */
 // -mod=readonly (the default, said out loud): a go command that wants to edit go.mod fails the ladder.
-// GOTOOLCHAIN=auto: every go command runs the exact release go.mod's toolchain line pins (downloaded
-// through the module proxy once), never whichever Go the machine has.
-const goEnv = { GOFLAGS: "-mod=readonly", CGO_ENABLED: "1", GOTOOLCHAIN: "auto" };
+const goEnv = { GOFLAGS: "-mod=readonly", CGO_ENABLED: "1" };
+
+/**
+ * GOTOOLCHAIN for a command run in dir: exactly the release its go.mod's toolchain line pins
+ * (downloaded through the module proxy once), never whichever Go the machine has, even a newer
+ * one, which GOTOOLCHAIN=auto would keep. Outside a module: auto.
+ */
+async function pinnedToolchain(dir: string | URL | undefined): Promise<string> {
+  if (dir === undefined) return "auto";
+  const gomod = await fs.readFile(path.join(String(dir), "go.mod"), "utf8").catch(() => undefined);
+  return gomod === undefined ? "auto" : `go${parseGoVersions(gomod).toolchain}`;
+}
 
 export async function sh(command: string, args: string[], options: Options = {}) {
-  const env = childEnv({ ...goEnv, ...(options.env as Record<string, string> | undefined) });
+  const env = childEnv({ ...goEnv, GOTOOLCHAIN: await pinnedToolchain(options.cwd), ...(options.env as Record<string, string> | undefined) });
   const result = await execa(command, args, { reject: false, all: true, ...options, env, extendEnv: false });
   if (result.exitCode !== 0) {
     throw new Error(`${command} ${args.join(" ")} failed (exit ${result.exitCode}):\n${String(result.all).slice(-8000)}`);

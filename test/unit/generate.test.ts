@@ -76,6 +76,10 @@ describe.each(catalogue().map((spec) => [spec.id, spec] as const))("generating %
     }
     expect(await read("Makefile")).toContain(`GOLANGCI_LINT_VERSION := ${spec.tools.golangciLint}`);
     expect(await read(".github/workflows/ci.yml")).toContain(`GOLANGCI_LINT_VERSION: ${spec.tools.golangciLint}`);
+    // The emitted CI scans against the live database (the Makefile's default), never a local copy.
+    expect(ci).toMatch(/^\s+run: make vuln$/m);
+    expect(ci).not.toMatch(/VULNDB/);
+    expect(await read("Makefile")).toMatch(/^VULNDB \?= https:\/\/vuln\.go\.dev$/m);
   });
 
   it("commits no secret and records its answers", async () => {

@@ -56,6 +56,13 @@ describe("templates/go.work", () => {
     for (const module of modules) expect(work).toContain(`\t./${module}\n`);
   });
 
+  // Each project pins its toolchain in its own go.mod (a bump is one edit there); the patch is the
+  // same everywhere, so that no generated project builds with a release the others left behind.
+  it("pins one and the same patched toolchain in every project", () => {
+    const pins = new Set(catalogue().map((spec) => templateGoVersions(spec.id).toolchain));
+    expect([...pins]).toHaveLength(1);
+  });
+
   it("runs in place with the newest toolchain the projects pin (npm run templates:sync)", async () => {
     const newest = catalogue().map((spec) => templateGoVersions(spec.id).toolchain).sort(compareReleases).at(-1);
     expect(parseGoVersions(await read("go.work"), "go.work").toolchain).toBe(newest);

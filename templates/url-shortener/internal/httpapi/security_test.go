@@ -96,8 +96,10 @@ func TestCreateLinkRejectsBadBodies(t *testing.T) {
 		{name: "second value", body: `{"url":"https://example.org"} {}`, wantError: "unexpected data after the JSON object"},
 		{name: "trailing garbage", body: `{"url":"https://example.org"}x`, wantError: "unexpected data after the JSON object"},
 		{name: "huge body", body: `{"url":"https://example.org","alias":"` + strings.Repeat("a", 20<<10) + `"}`, wantError: "request body larger than 16384 bytes", wantCode: http.StatusRequestEntityTooLarge},
+		{name: "unparsable url", body: `{"url":"http://[::1"}`, wantError: "invalid url: not a well-formed URL"},
+		{name: "control character in url", body: `{"url":"https://example.org/\u0007"}`, wantError: "invalid url: not a well-formed URL"},
 	}
-	goish := []string{"struct", "Go", "createRequest", "json:", "nmarshal", "time.", "*", "main."}
+	goish := []string{"struct", "Go", "createRequest", "json:", "nmarshal", "time.", "*", "main.", "parse ", "missing ']'"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

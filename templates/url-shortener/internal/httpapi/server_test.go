@@ -427,6 +427,11 @@ func TestListLinks(t *testing.T) {
 			t.Errorf("?%s: status = %d, want 400", bad, rec.Code)
 		}
 	}
+	// A cursor that is not base64 is malformed, in our words, not base64's.
+	rec := ts.do(t, request{method: http.MethodGet, target: "/api/v1/links?cursor=%21%21"})
+	if got := decode[map[string]string](t, rec)["error"]; got != "invalid cursor: malformed" {
+		t.Errorf("bad cursor: error = %q, want %q", got, "invalid cursor: malformed")
+	}
 }
 
 func TestRateLimit(t *testing.T) {

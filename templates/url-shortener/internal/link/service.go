@@ -268,7 +268,7 @@ func decodeCursor(cursor string) (int64, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrInvalidCursor, err)
+		return 0, fmt.Errorf("%w: malformed", ErrInvalidCursor) // not base64's wording
 	}
 	id, err := strconv.ParseInt(string(raw), 10, 64)
 	if err != nil || id < 1 {

@@ -32,7 +32,9 @@ func ValidateURL(raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidURL, err)
+		// net/url's own wording (`parse "…": missing ']' in host`) is for
+		// programmers; the client gets a sentence.
+		return fmt.Errorf("%w: not a well-formed URL", ErrInvalidURL)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("%w: scheme must be http or https", ErrInvalidURL)
