@@ -44,10 +44,15 @@ export async function layerFiles(layerDir: string, skip: readonly string[] = [])
   return files.filter((file) => !skip.includes(file) && !all.has(`${file}.hbs`));
 }
 
+/** Files of a layer in flight at once: enough to keep the thread pool busy, far below any fd limit. */
+const concurrency = 32;
+
 /**
  * Renders one template layer into destDir: `*.hbs` files through Handlebars, every other file
  * copied as it is (so Actions `${{ }}` and Go templates stay intact), then the placeholder module
- * paths rewritten in every text file. Returns the written paths, relative to destDir.
+ * paths rewritten in every text file. Returns the written paths, relative to destDir, in the
+ * layer's order. The files of a layer are written concurrently (layers, which may override each
+ * other, are rendered one after the other by the caller).
  */
 export async function renderTree(
   layerDir: string,
@@ -57,13 +62,13 @@ export async function renderTree(
   render: Render,
   rewrites: readonly ModuleRewrite[],
 ): Promise<string[]> {
-  const written: string[] = [];
-  for (const file of await layerFiles(layerDir, placement.skip)) {
-    const target = outputPath(file, placement);
+  const files = (await layerFiles(layerDir, placement.skip)).map((file) => ({ file, target: outputPath(file, placement) }));
+  const dirs = new Set(files.map(({ target }) => path.dirname(path.join(destDir, target))));
+  await Promise.all([...dirs].map((dir) => fs.mkdir(dir, { recursive: true })));
+  const writeOne = async ({ file, target }: { file: string; target: string }) => {
     const source = path.join(layerDir, file);
     const dest = path.join(destDir, target);
-    await fs.ensureDir(path.dirname(dest));
-    const bytes = await fs.readFile(source);
+    const [bytes, { mode }] = await Promise.all([fs.readFile(source), fs.stat(source)]);
     if (file.endsWith(".hbs")) {
       await fs.writeFile(dest, rewriteModulePaths(render(bytes.toString("utf8"), context, file), rewrites));
     } else {
@@ -72,9 +77,8 @@ export async function renderTree(
       const rewritten = rewriteModulePaths(text, rewrites);
       await fs.writeFile(dest, rewritten === text ? bytes : rewritten);
     }
-    const { mode } = await fs.stat(source);
     await fs.chmod(dest, mode & 0o111 ? 0o755 : 0o644);
-    written.push(target);
-  }
-  return written;
+  };
+  for (let i = 0; i < files.length; i += concurrency) await Promise.all(files.slice(i, i + concurrency).map(writeOne));
+  return files.map(({ target }) => target);
 }
