@@ -19,12 +19,13 @@ const goEnv = { GOFLAGS: "-mod=readonly", CGO_ENABLED: "1" };
 /**
  * GOTOOLCHAIN for a command run in dir: exactly the release its go.mod's toolchain line pins
  * (downloaded through the module proxy once), never whichever Go the machine has, even a newer
- * one, which GOTOOLCHAIN=auto would keep. Outside a module: auto.
+ * one, which GOTOOLCHAIN=auto would keep. Outside a module, or in one without a toolchain line (a
+ * template module, which go.work's line governs): auto.
  */
 async function pinnedToolchain(dir: string | URL | undefined): Promise<string> {
   if (dir === undefined) return "auto";
-  const gomod = await fs.readFile(path.join(String(dir), "go.mod"), "utf8").catch(() => undefined);
-  return gomod === undefined ? "auto" : `go${parseGoVersions(gomod).toolchain}`;
+  const gomod = await fs.readFile(path.join(String(dir), "go.mod"), "utf8").catch(() => "");
+  return /^toolchain (go\d+\.\d+\.\d+)$/m.exec(gomod)?.[1] ?? "auto";
 }
 
 export async function sh(command: string, args: string[], options: Options = {}) {
