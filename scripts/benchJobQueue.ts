@@ -23,6 +23,7 @@ import { completeAnswers } from "../src/core/answers.js";
 import { generateProject } from "../src/core/generateProject.js";
 import { packageRoot } from "../src/core/packageInfo.js";
 import { findSpec } from "../src/specs/catalogue.js";
+import { cancellation, grab, waitFor } from "./lib/benchRun.js";
 import { freePort, reachable } from "./lib/net.js";
 
 const spec = findSpec("job-queue");
@@ -56,43 +57,8 @@ const redisDb = process.env.ASYNQ_REDIS_DB ?? "13";
 const runId = `BENCH_${crypto.randomBytes(5).toString("hex").toUpperCase()}`;
 
 // Ctrl-C or SIGTERM cancels the step under way; the finally block below still cleans up.
-const cancel = new AbortController();
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (!cancel.signal.aborted) console.error(`${signal}: stopping and cleaning up`);
-    cancel.abort();
-    process.exitCode = 130;
-  });
-}
-const step = (what: string) => {
-  cancel.signal.throwIfAborted();
-  console.error(`… ${what}`);
-};
-
-async function waitFor(url: string, child: ResultPromise, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    cancel.signal.throwIfAborted();
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode} before answering`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer 2xx within ${timeoutMs} ms: ${String(last)}`);
-}
-
-/** Parses `what` out of a program's output, or fails showing the output. */
-function grab(pattern: RegExp, output: string, what: string): RegExpExecArray {
-  const match = pattern.exec(output);
-  if (!match) throw new Error(`no ${what} in this output:\n${output}`);
-  return match;
-}
+const cancel = cancellation();
+const { step } = cancel;
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), "gopher-bench-jq-"));
 const dir = path.join(root, "job-queue");
@@ -194,13 +160,13 @@ try {
   step(`starting the api (:${apiPort}) and a worker (:${workerPort}, WORKER_CONCURRENCY=${concurrency})`);
   const api = execa(path.join(bin, "api"), [], { ...background, env: { ...common, HTTP_ADDR: `127.0.0.1:${apiPort}` } });
   running.set("api", api);
-  await waitFor(`http://127.0.0.1:${apiPort}/healthz`, api);
+  await waitFor(`http://127.0.0.1:${apiPort}/healthz`, api, cancel.signal);
   const worker = execa(path.join(bin, "worker"), [], {
     ...background,
     env: { ...common, HTTP_ADDR: `127.0.0.1:${workerPort}`, WORKER_CONCURRENCY: String(concurrency) },
   });
   running.set("worker", worker);
-  await waitFor(`http://127.0.0.1:${workerPort}/healthz`, worker);
+  await waitFor(`http://127.0.0.1:${workerPort}/healthz`, worker, cancel.signal);
 
   const loadTest = async (jobsPerRequest: number) => {
     step(`load test, ${jobs} echo jobs, ${jobsPerRequest} per request`);
