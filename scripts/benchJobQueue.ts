@@ -23,7 +23,7 @@ import { completeAnswers } from "../src/core/answers.js";
 import { generateProject } from "../src/core/generateProject.js";
 import { packageRoot } from "../src/core/packageInfo.js";
 import { findSpec } from "../src/specs/catalogue.js";
-import { cancellation, grab, waitFor } from "./lib/benchRun.js";
+import { cancellation, grab, stop, waitFor } from "./lib/benchRun.js";
 import { freePort, reachable } from "./lib/net.js";
 
 const spec = findSpec("job-queue");
@@ -67,17 +67,6 @@ const running = new Map<string, ResultPromise>();
 let built = false;
 let cleanedUp = false;
 
-/** SIGTERM to a background process; it has the worker's SHUTDOWN_TIMEOUT (25s) to drain. */
-async function stop(name: string): Promise<void> {
-  const child = running.get(name);
-  if (!child) return;
-  running.delete(name);
-  child.kill("SIGTERM");
-  const result = await child;
-  if (result.exitCode !== 0) {
-    console.error(`warning: ${name} exited with ${result.exitCode ?? result.signal} on SIGTERM:\n${String(result.all)}`);
-  }
-}
 
 /** Builds bench/asynq-baseline in a module of its own, with asynq at asynqVersion. */
 async function buildAsynqBaseline(): Promise<void> {
@@ -185,8 +174,8 @@ try {
   };
   const single = await loadTest(1);
   const batched = await loadTest(batch);
-  await stop("worker");
-  await stop("api");
+  await stop(running, "worker");
+  await stop(running, "api");
 
   step(`asynq baseline (after), ${jobs} tasks`);
   const asynqAfter = { idle1s: await asynq("1s"), idle1ms: await asynq("1ms") };
@@ -223,7 +212,7 @@ try {
   if (!cancel.signal.aborted) process.exitCode = 1;
   console.error(`bench:job-queue failed: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
-  for (const name of [...running.keys()]) await stop(name).catch((e: unknown) => console.error(`stop ${name}: ${String(e)}`));
+  for (const name of [...running.keys()]) await stop(running, name).catch((e: unknown) => console.error(`stop ${name}: ${String(e)}`));
   if (built) {
     // Its own process group, so that a Ctrl-C on the terminal does not interrupt the cleanup.
     const cleanup = await execa(path.join(bin, "natsbaseline"), ["-url", natsUrl, "-cleanup-prefix", runId], {

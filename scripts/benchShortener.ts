@@ -25,7 +25,7 @@ import { completeAnswers } from "../src/core/answers.js";
 import { generateProject } from "../src/core/generateProject.js";
 import { packageRoot } from "../src/core/packageInfo.js";
 import { findSpec } from "../src/specs/catalogue.js";
-import { cancellation, grab, waitFor } from "./lib/benchRun.js";
+import { cancellation, grab, stop, waitFor } from "./lib/benchRun.js";
 import { freePort, reachable } from "./lib/net.js";
 
 const spec = findSpec("url-shortener");
@@ -137,16 +137,6 @@ const running = new Map<string, ResultPromise>();
 let databaseCreated = false;
 let keysUsed = false;
 
-async function stop(label: string): Promise<void> {
-  const child = running.get(label);
-  if (!child) return;
-  running.delete(label);
-  child.kill("SIGTERM");
-  const result = await child;
-  if (result.exitCode !== 0) {
-    console.error(`warning: ${label} exited with ${result.exitCode ?? result.signal} on SIGTERM:\n${String(result.all).slice(-4000)}`);
-  }
-}
 
 try {
   for (const tool of ["wrk", "psql", "redis-cli"]) {
@@ -267,7 +257,7 @@ try {
   const local = { hit: series(`${name}_local_cache_requests_total`, "hit"), miss: series(`${name}_local_cache_requests_total`, "miss") };
   // The caches as a whole count a hit in memory or in Redis: Redis found the difference.
   const redisHits = series(`${name}_cache_requests_total`, "hit") - local.hit;
-  await stop(name);
+  await stop(running, name);
 
   const summary = Object.fromEntries(
     [...runs].map(([label, rs]) => [
@@ -323,7 +313,7 @@ try {
     console.error(`last lines of ${name}'s log:\n${text.slice(-3000)}`);
   }
 } finally {
-  for (const label of [...running.keys()]) await stop(label).catch((e: unknown) => console.error(`stop ${label}: ${String(e)}`));
+  for (const label of [...running.keys()]) await stop(running, label).catch((e: unknown) => console.error(`stop ${label}: ${String(e)}`));
   const problems: string[] = [];
   if (databaseCreated) {
     const dropped = await execa("psql", [adminUrl, "-v", "ON_ERROR_STOP=1", "-Atc", `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`], {

@@ -47,3 +47,15 @@ export function grab(pattern: RegExp, output: string, what: string): RegExpExecA
   if (!match) throw new Error(`no ${what} in this output:\n${output}`);
   return match;
 }
+
+/** SIGTERM to the background process running under label, if any; warns unless it exits 0. */
+export async function stop(running: Map<string, ResultPromise>, label: string): Promise<void> {
+  const child = running.get(label);
+  if (!child) return;
+  running.delete(label);
+  child.kill("SIGTERM");
+  const result = await child;
+  if (result.exitCode !== 0) {
+    console.error(`warning: ${label} exited with ${result.exitCode ?? result.signal} on SIGTERM:\n${String(result.all).slice(-4000)}`);
+  }
+}
