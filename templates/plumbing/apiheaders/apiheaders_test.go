@@ -74,3 +74,38 @@ func TestMiddleware(t *testing.T) {
 		})
 	}
 }
+
+// TestHeadersAreCanonical: Middleware assigns the names into the header map as they are, so a
+// name out of canonical form would never be found by Header.Get, nor overridden by Header.Set.
+func TestHeadersAreCanonical(t *testing.T) {
+	t.Parallel()
+	for _, header := range headers {
+		if canonical := http.CanonicalHeaderKey(header.name); header.name != canonical {
+			t.Errorf("header name %q is not canonical, want %q", header.name, canonical)
+		}
+		if len(header.value) != 1 || cap(header.value) != 1 {
+			t.Errorf("%s: value %q has len %d, cap %d; want one element, no spare capacity", header.name, header.value, len(header.value), cap(header.value))
+		}
+	}
+}
+
+// TestResponsesShareNoHeaderState: the values are shared by every response; what a handler adds
+// to one response must not reach the next.
+func TestResponsesShareNoHeaderState(t *testing.T) {
+	t.Parallel()
+	adds := Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Add("X-Frame-Options", "SAMEORIGIN")
+	}))
+	plain := Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+
+	first := httptest.NewRecorder()
+	adds.ServeHTTP(first, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/x", nil))
+	if got := first.Header().Values("X-Frame-Options"); len(got) != 2 || got[0] != "DENY" || got[1] != "SAMEORIGIN" {
+		t.Errorf("X-Frame-Options after Add = %q, want [DENY SAMEORIGIN]", got)
+	}
+	next := httptest.NewRecorder()
+	plain.ServeHTTP(next, httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/x", nil))
+	if got := next.Header().Values("X-Frame-Options"); len(got) != 1 || got[0] != "DENY" {
+		t.Errorf("X-Frame-Options of the next response = %q, want [DENY]", got)
+	}
+}

@@ -17,6 +17,11 @@ import (
 // RequestIDHeader carries the request ID in and out.
 const RequestIDHeader = "X-Request-ID"
 
+// requestIDHeaderKey is RequestIDHeader in canonical form ("X-Request-Id"), the form header maps
+// are keyed by. Middleware indexes the maps with it: Header.Get and Set would canonicalise
+// RequestIDHeader into a new string on every request.
+var requestIDHeaderKey = http.CanonicalHeaderKey(RequestIDHeader)
+
 // maxRequestIDLength bounds a caller-supplied request ID; a longer one is replaced.
 const maxRequestIDLength = 128
 
@@ -29,19 +34,30 @@ type accessKey struct{}
 type access struct {
 	mu    sync.Mutex
 	attrs []slog.Attr
+	// inline backs attrs at first: a router's attributes (its route and client IP, say) then cost
+	// no allocation of their own.
+	inline [2]slog.Attr
 	// level, when set, is the line's level unless the response is a 5xx.
 	level    slog.Level
 	levelSet bool
+	// logger writes the line; quiet is set for a path probed or scraped every few seconds.
+	logger *slog.Logger
+	quiet  bool
 }
 
 // AddAccessAttrs adds attributes to the access-log line of the request ctx belongs to (a router
 // adds its route pattern, say). Outside Middleware it does nothing.
+// An attribute that costs something to compute (the client IP, say) is worth adding only when
+// AccessLogEnabled says the line will be written.
 func AddAccessAttrs(ctx context.Context, attrs ...slog.Attr) {
 	a, ok := ctx.Value(accessKey{}).(*access)
 	if !ok {
 		return
 	}
 	a.mu.Lock()
+	if a.attrs == nil {
+		a.attrs = a.inline[:0]
+	}
 	a.attrs = append(a.attrs, attrs...)
 	a.mu.Unlock()
 }
@@ -59,6 +75,34 @@ func SetAccessLevel(ctx context.Context, level slog.Level) {
 	a.mu.Unlock()
 }
 
+// AccessLogEnabled reports whether the access-log line of the request ctx belongs to will be
+// written if the response has the given status. Outside Middleware it reports false.
+func AccessLogEnabled(ctx context.Context, status int) bool {
+	a, ok := ctx.Value(accessKey{}).(*access)
+	if !ok {
+		return false
+	}
+	a.mu.Lock()
+	level := a.lineLevel(status)
+	a.mu.Unlock()
+	return a.logger.Enabled(ctx, level)
+}
+
+// lineLevel is the level of the access-log line for a response with the given status; a.mu must
+// be held.
+func (a *access) lineLevel(status int) slog.Level {
+	switch {
+	case status >= http.StatusInternalServerError:
+		return slog.LevelError
+	case a.levelSet: // the handler's choice
+		return a.level
+	case a.quiet:
+		return slog.LevelDebug
+	default:
+		return slog.LevelInfo
+	}
+}
+
 // Middleware gives every request an ID (the caller's X-Request-ID when it is sane, else a new
 // one; echoed in the response and carried in the context, so every log line of the request has
 // it), turns a panic into a logged 500, and writes one access-log line per request: at Error for
@@ -67,15 +111,15 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			id := r.Header.Get(RequestIDHeader)
+			id := firstValue(r.Header[requestIDHeaderKey])
 			if !validRequestID(id) {
 				id = rand.Text()
 			}
-			w.Header().Set(RequestIDHeader, id)
-			acc := &access{}
-			ctx := context.WithValue(WithRequestID(r.Context(), id), accessKey{}, acc)
+			ctx, state := newRequestContext(r.Context(), id, w)
+			state.access.logger, state.access.quiet = logger, quietPaths[r.URL.Path]
+			w.Header()[requestIDHeaderKey] = state.idHeader[:]
 			r = r.WithContext(ctx)
-			rw := &responseWriter{ResponseWriter: w, status: http.StatusOK}
+			rw := &state.rw
 
 			defer func() {
 				if rec := recover(); rec != nil {
@@ -90,26 +134,53 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 						rw.status = http.StatusInternalServerError
 					}
 				}
-				logAccess(ctx, logger, r, rw, time.Since(start), acc)
+				logAccess(ctx, logger, r, rw, start, &state.access)
 			}()
 			next.ServeHTTP(rw, r)
 		})
 	}
 }
 
-func logAccess(ctx context.Context, logger *slog.Logger, r *http.Request, rw *responseWriter, elapsed time.Duration, acc *access) {
-	acc.mu.Lock()
-	level, levelSet := acc.level, acc.levelSet
-	acc.mu.Unlock()
-	switch {
-	case rw.status >= http.StatusInternalServerError:
-		level = slog.LevelError
-	case levelSet: // the handler's choice
-	case quietPaths[r.URL.Path]:
-		level = slog.LevelDebug
-	default:
-		level = slog.LevelInfo
+// requestContext is the context Middleware gives a request's handler: it carries the request ID
+// and the access-log state. With the response writer and the ID's header value beside them, it is
+// all Middleware allocates for a request, where context.WithValue would allocate a context and a
+// boxed value per key, and each of the others would take one more allocation.
+type requestContext struct {
+	context.Context
+	id string
+	// idHeader is the response's X-Request-ID header value: id, with no room to append (len ==
+	// cap), so that Header.Add copies it.
+	idHeader [1]string
+	access   access
+	rw       responseWriter
+}
+
+// newRequestContext returns the context of a request with ID id, whose response goes to w: as the
+// context.Context for the handler, derived from parent, and as itself, for Middleware's use of its
+// other fields.
+func newRequestContext(parent context.Context, id string, w http.ResponseWriter) (context.Context, *requestContext) {
+	c := &requestContext{Context: parent, id: id, idHeader: [1]string{id}}
+	c.rw = responseWriter{ResponseWriter: w, status: http.StatusOK}
+	return c, c
+}
+
+// Value answers the keys of RequestID and of the access-log functions; the parent answers others.
+func (c *requestContext) Value(key any) any {
+	switch key.(type) {
+	case requestIDKey:
+		return c.id
+	case accessKey:
+		return &c.access
 	}
+	return c.Context.Value(key)
+}
+
+// logAccess writes the access-log line of a request that started at start, unless its level is
+// disabled: then it does not even read the clock.
+func logAccess(ctx context.Context, logger *slog.Logger, r *http.Request, rw *responseWriter, start time.Time, acc *access) {
+	acc.mu.Lock()
+	level := acc.lineLevel(rw.status)
+	acc.mu.Unlock()
 	if !logger.Enabled(ctx, level) {
 		return
 	}
@@ -117,7 +188,7 @@ func logAccess(ctx context.Context, logger *slog.Logger, r *http.Request, rw *re
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", rw.status),
-		slog.Duration("duration", elapsed),
+		slog.Duration("duration", time.Since(start)),
 		slog.Int64("bytes", rw.bytes),
 		slog.String("remote_addr", r.RemoteAddr),
 	}
@@ -125,6 +196,14 @@ func logAccess(ctx context.Context, logger *slog.Logger, r *http.Request, rw *re
 	attrs = append(attrs, acc.attrs...)
 	acc.mu.Unlock()
 	logger.LogAttrs(ctx, level, "http request", attrs...)
+}
+
+// firstValue returns the first of a header's values, or "", as Header.Get does.
+func firstValue(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[0]
 }
 
 func writeInternalError(w http.ResponseWriter) {

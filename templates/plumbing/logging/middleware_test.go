@@ -2,13 +2,16 @@ package logging
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func logLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
@@ -206,4 +209,90 @@ func FuzzValidRequestID(f *testing.F) {
 			t.Fatalf("%q does not survive a header round trip", id)
 		}
 	})
+}
+
+// TestAccessLogEnabled: AccessLogEnabled answers true exactly when the access line is written.
+func TestAccessLogEnabled(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		logger   slog.Level
+		setLevel *slog.Level // SetAccessLevel's, if called
+		path     string
+		status   int
+		want     bool
+	}{
+		{name: "info line, info logger", logger: slog.LevelInfo, path: "/x", status: http.StatusOK, want: true},
+		{name: "debug route, info logger", logger: slog.LevelInfo, setLevel: new(slog.LevelDebug), path: "/x", status: http.StatusFound, want: false},
+		{name: "debug route, debug logger", logger: slog.LevelDebug, setLevel: new(slog.LevelDebug), path: "/x", status: http.StatusFound, want: true},
+		{name: "debug route fails", logger: slog.LevelInfo, setLevel: new(slog.LevelDebug), path: "/x", status: http.StatusBadGateway, want: true},
+		{name: "probe", logger: slog.LevelInfo, path: "/healthz", status: http.StatusOK, want: false},
+		{name: "warn route, error logger", logger: slog.LevelError, setLevel: new(slog.LevelWarn), path: "/x", status: http.StatusOK, want: false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			var got bool
+			h := Middleware(New(&buf, tt.logger))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.setLevel != nil {
+					SetAccessLevel(r.Context(), *tt.setLevel)
+				}
+				got = AccessLogEnabled(r.Context(), tt.status)
+				w.WriteHeader(tt.status)
+			}))
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, tt.path, http.NoBody))
+			if got != tt.want {
+				t.Errorf("AccessLogEnabled = %v, want %v", got, tt.want)
+			}
+			if written := len(logLines(t, &buf)) == 1; written != tt.want {
+				t.Errorf("line written = %v, want %v", written, tt.want)
+			}
+		})
+	}
+	if AccessLogEnabled(t.Context(), http.StatusOK) {
+		t.Error("AccessLogEnabled outside Middleware = true, want false")
+	}
+}
+
+// TestRequestContext: what the handler's context carries reaches contexts derived from it, more
+// attributes than fit in place are all logged, and the context is cancelled with its parent.
+func TestRequestContext(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	parent, cancel := context.WithCancel(t.Context())
+	var derivedID string
+	var parentErr error
+	h := Middleware(New(&buf, slog.LevelInfo))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, stop := context.WithTimeout(r.Context(), time.Minute)
+		defer stop()
+		derivedID = RequestID(ctx)
+		for i := range 6 {
+			AddAccessAttrs(ctx, slog.Int(fmt.Sprintf("attr%d", i), i))
+		}
+		SetAccessLevel(ctx, slog.LevelWarn)
+		cancel()
+		<-ctx.Done()
+		parentErr = ctx.Err()
+		w.WriteHeader(http.StatusOK)
+	}))
+	req := httptest.NewRequestWithContext(parent, http.MethodGet, "/x", http.NoBody)
+	req.Header.Set(RequestIDHeader, "abc-123")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+
+	if derivedID != "abc-123" || rec.Header().Get(RequestIDHeader) != "abc-123" {
+		t.Errorf("request ID in a derived context %q, echoed %q; want abc-123", derivedID, rec.Header().Get(RequestIDHeader))
+	}
+	if !errors.Is(parentErr, context.Canceled) {
+		t.Errorf("context error after the parent's cancel = %v, want context.Canceled", parentErr)
+	}
+	lines := logLines(t, &buf)
+	if len(lines) != 1 || lines[0]["level"] != "WARN" || lines[0]["request_id"] != "abc-123" {
+		t.Fatalf("want one access line at WARN with the request ID, got %v", lines)
+	}
+	for i := range 6 {
+		if got := lines[0][fmt.Sprintf("attr%d", i)]; got != float64(i) {
+			t.Errorf("attr%d = %v, want %d", i, got, i)
+		}
+	}
 }

@@ -23,7 +23,8 @@ func (s *server) observe(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
-	logging.AddAccessAttrs(c.Request.Context(), slog.String("route", route), slog.String("client_ip", c.ClientIP()))
+	ctx := c.Request.Context()
+	logging.AddAccessAttrs(ctx, slog.String("route", route))
 
 	returned := false
 	defer func() {
@@ -33,6 +34,11 @@ func (s *server) observe(c *gin.Context) {
 			status = http.StatusInternalServerError
 		}
 		s.metrics.ObserveRequest(route, c.Request.Method, status, time.Since(start))
+		// Finding the client IP parses and formats addresses: only for a line
+		// that is written (most redirects' are not: they log at Debug).
+		if logging.AccessLogEnabled(ctx, status) {
+			logging.AddAccessAttrs(ctx, slog.String("client_ip", c.ClientIP()))
+		}
 	}()
 	c.Next()
 	returned = true

@@ -190,17 +190,23 @@ func (s *Service) resolve(ctx context.Context, code string) (Link, error) {
 		if err != nil {
 			return Link{}, fmt.Errorf("resolve %q: %w", code, err)
 		}
-		if !l.Expired(s.now()) {
+		if !s.expired(l) {
 			if err := s.cache.Set(ctx, l); err != nil {
 				s.logger.WarnContext(ctx, "cache set failed", slog.String("code", code), slog.Any("error", err))
 			}
 		}
 	}
-	if l.Expired(s.now()) {
+	if s.expired(l) {
 		return Link{}, fmt.Errorf("resolve %q: %w", code, ErrExpired)
 	}
 	s.hits.Incr(code)
 	return l, nil
+}
+
+// expired reports whether l has expired now. It reads the clock only for a
+// link that expires at all: on the redirect path, most do not.
+func (s *Service) expired(l Link) bool {
+	return l.ExpiresAt != nil && l.Expired(s.now())
 }
 
 // Get returns a link with its hit count, including hits not yet stored.

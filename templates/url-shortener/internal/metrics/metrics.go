@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,15 +20,20 @@ import (
 
 // Metrics holds the registry and the collectors the service updates.
 type Metrics struct {
-	registry    *prometheus.Registry
-	requests    *prometheus.CounterVec
-	durations   *prometheus.HistogramVec
-	redirects   *prometheus.CounterVec
-	cache       *prometheus.CounterVec
-	localHits   prometheus.Counter
-	localMisses prometheus.Counter
-	hitFlushes  *prometheus.CounterVec
-	hitsFlushed prometheus.Counter
+	registry  *prometheus.Registry
+	requests  *prometheus.CounterVec
+	durations *prometheus.HistogramVec
+	redirects *prometheus.CounterVec
+	cache     *prometheus.CounterVec
+	// The series of requests, redirects and cache, resolved once per label
+	// values: they are updated on every redirect.
+	requestSeries  series[requestKey, requestSeries]
+	redirectSeries series[string, prometheus.Counter]
+	cacheSeries    series[string, prometheus.Counter]
+	localHits      prometheus.Counter
+	localMisses    prometheus.Counter
+	hitFlushes     *prometheus.CounterVec
+	hitsFlushed    prometheus.Counter
 }
 
 // Namespace turns an application name such as "url-shortener" into a metric
@@ -80,6 +86,15 @@ func New(namespace string) (*Metrics, error) {
 	}, []string{"result"})
 	// Both series exist from the start, and a lookup costs no label hashing.
 	m.localHits, m.localMisses = local.WithLabelValues("hit"), local.WithLabelValues("miss")
+	m.requestSeries.resolve = func(k requestKey) requestSeries {
+		status := strconv.Itoa(k.status)
+		return requestSeries{
+			count:    m.requests.WithLabelValues(k.route, k.method, status),
+			duration: m.durations.WithLabelValues(k.route, k.method, status),
+		}
+	}
+	m.redirectSeries.resolve = func(result string) prometheus.Counter { return m.redirects.WithLabelValues(result) }
+	m.cacheSeries.resolve = func(result string) prometheus.Counter { return m.cache.WithLabelValues(result) }
 	var errs []error
 	for _, c := range []prometheus.Collector{
 		collectors.NewGoCollector(),
@@ -102,21 +117,66 @@ func (m *Metrics) Handler() http.Handler {
 // Registry returns the registry, for tests and extra collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
 
-// ObserveRequest records one served HTTP request.
+// knownMethods are the methods a request's series is labelled with.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+}
+
+// requestKey holds the label values of a request's series.
+type requestKey struct {
+	route, method string
+	status        int
+}
+
+// requestSeries are the series a request updates.
+type requestSeries struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
+}
+
+// ObserveRequest records one served HTTP request. A method outside
+// knownMethods is recorded as "OTHER": a client choosing the label values
+// could otherwise grow the series without bound.
 func (m *Metrics) ObserveRequest(route, method string, status int, d time.Duration) {
-	code := strconv.Itoa(status)
-	m.requests.WithLabelValues(route, method, code).Inc()
-	m.durations.WithLabelValues(route, method, code).Observe(d.Seconds())
+	if !knownMethods[method] {
+		method = "OTHER"
+	}
+	s := m.requestSeries.get(requestKey{route: route, method: method, status: status})
+	s.count.Inc()
+	s.duration.Observe(d.Seconds())
 }
 
 // Resolved records the result of a redirect lookup (link.Recorder).
 func (m *Metrics) Resolved(result string) {
-	m.redirects.WithLabelValues(result).Inc()
+	m.redirectSeries.get(result).Inc()
 }
 
 // CacheLookup records the result of a link cache read (link.Recorder).
 func (m *Metrics) CacheLookup(result string) {
-	m.cache.WithLabelValues(result).Inc()
+	m.cacheSeries.get(result).Inc()
+}
+
+// series keeps the series of a metric vector by their label values K, so
+// that updating one costs a map lookup: the vector's WithLabelValues hashes
+// the values and takes a lock on every call. A series is resolved when its
+// values are first seen, so /metrics shows the same series as without it.
+// The vectors' series are never deleted, so a kept one stays registered.
+type series[K comparable, S any] struct {
+	// byLabels maps K to *S: asserting a pointer type out of an any is a
+	// comparison, where asserting an interface type (a prometheus.Counter)
+	// looks up its method table.
+	byLabels sync.Map
+	resolve  func(K) S
+}
+
+func (s *series[K, S]) get(labels K) S {
+	if v, ok := s.byLabels.Load(labels); ok {
+		return *v.(*S)
+	}
+	resolved := s.resolve(labels)
+	v, _ := s.byLabels.LoadOrStore(labels, &resolved)
+	return *v.(*S)
 }
 
 // LocalCacheLookup records whether a lookup was served by the in-process
