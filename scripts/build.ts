@@ -3,7 +3,8 @@
 // dependencies. tsc's dist/src, dist/generators and dist/scripts stay for the maintainer scripts
 // and the README's run from a clone; the package ships dist/cli and templates/ only.
 // - The specs are checked against their schema here, so a run never loads zod.
-// - Every `.hbs` of templates/ is precompiled into the bundle: a run never compiles a template.
+// - Every layer of templates/ is listed into the bundle, each `.hbs` precompiled: a run never
+//   walks templates/, nor reads or compiles a template.
 // - Code splitting keeps start-up small: --help and --list load yargs and the specs, a generation
 //   adds node-plop, Handlebars and fs-extra, and a prompt or a child process (go, git) adds
 //   inquirer or execa, at the moment it is first needed.
@@ -12,35 +13,48 @@ import path from "node:path";
 import * as esbuild from "esbuild";
 import fs from "fs-extra";
 import Handlebars from "handlebars";
-import { glob } from "tinyglobby";
 
 import { packageRoot, templatesDir } from "../src/core/packageInfo.js";
+import { readLayer } from "../src/core/readLayer.js";
 import { compileOptions } from "../src/core/renderer.js";
 import { catalogue } from "../src/specs/catalogue.js";
 import { parseSpec } from "../src/specs/schema.js";
 
-/** src/core/precompiledTemplates.ts, replaced by a map of every template to its precompiled form. */
-function precompiledTemplates(): esbuild.Plugin {
+/**
+ * src/core/templateIndex.ts, replaced by every layer of templates/ as readLayer lists it, one
+ * chunk a layer, imported when a generation first needs it: each file's path and mode, and each
+ * `.hbs` precompiled. A run then neither walks templates/ nor reads or compiles a template; it
+ * reads only the files it copies.
+ */
+function templateIndex(): esbuild.Plugin {
   return {
-    name: "precompiled-templates",
+    name: "template-index",
     setup(build) {
-      build.onResolve({ filter: /\/precompiledTemplates\.js$/ }, (args) => ({ path: path.join(args.resolveDir, args.path), namespace: "precompiled" }));
-      build.onLoad({ filter: /.*/, namespace: "precompiled" }, async () => {
-        const files = (await glob("**/*.hbs", { cwd: templatesDir, dot: true, expandDirectories: false })).sort();
-        const entries = await Promise.all(
-          files.map(async (file) => {
-            const text = await readFile(path.join(templatesDir, file), "utf8");
-            try {
-              return `[${JSON.stringify(text)}, ${Handlebars.precompile(text, compileOptions)}]`;
-            } catch (error) {
-              throw new Error(`cannot precompile templates/${file}: ${(error as Error).message}`, { cause: error });
-            }
-          }),
-        );
-        return { contents: `export const precompiledTemplates = new Map([\n${entries.join(",\n")}\n]);\n`, loader: "js", watchFiles: files };
+      build.onResolve({ filter: /\/templateIndex\.js$/ }, (args) => ({ path: path.join(args.resolveDir, args.path), namespace: "template-index" }));
+      build.onLoad({ filter: /.*/, namespace: "template-index" }, async () => {
+        const layers = (await fs.readdir(templatesDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+        const entries = layers.map((layer) => `[${JSON.stringify(layer)}, () => import(${JSON.stringify(`template-layer:${layer}`)}).then((layer) => layer.default)]`);
+        return { contents: `export const templateIndex = new Map([\n${entries.join(",\n")}\n]);\n`, loader: "js", watchDirs: [templatesDir] };
+      });
+      build.onResolve({ filter: /^template-layer:/ }, (args) => ({ path: args.path.slice("template-layer:".length), namespace: "template-layer" }));
+      build.onLoad({ filter: /.*/, namespace: "template-layer" }, async (args) => {
+        const dir = path.join(templatesDir, args.path);
+        const files = await readLayer(dir);
+        const entries = await Promise.all(files.map(async ({ file, executable }) => `{ file: ${JSON.stringify(file)}, executable: ${executable}${file.endsWith(".hbs") ? `, template: ${await precompile(dir, file)}` : ""} }`));
+        return { contents: `export default [\n${entries.join(",\n")}\n];\n`, loader: "js", watchFiles: files.map(({ file }) => path.join(dir, file)) };
       });
     },
   };
+}
+
+/** A template's precompiled form, as Handlebars.template takes it (JavaScript source). */
+async function precompile(dir: string, file: string): Promise<string> {
+  const text = await readFile(path.join(dir, file), "utf8");
+  try {
+    return Handlebars.precompile(text, compileOptions) as string;
+  } catch (error) {
+    throw new Error(`cannot precompile ${path.relative(packageRoot, path.join(dir, file))}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /**
@@ -65,6 +79,27 @@ const patches: { file: RegExp; edits: [from: string, to: string][] }[] = [
           `};`,
         ].join("\n"),
       ],
+      // resolve (and is-core-module, 20 KB) serves plop.load() of other plopfiles only.
+      [`import resolve from "resolve";\n`, ``],
+      [`resolve.sync(target, `, `(await import("resolve")).default.sync(target, `],
+    ],
+  },
+  // Its built-in actions (add, addMany, modify, append, with tinyglobby, picomatch and
+  // isbinaryfile) are loaded at its top; our generators are made of custom actions only. Each
+  // built-in is a function that loads them on its first call, as node-plop awaits any action.
+  {
+    file: /[\\/]node-plop[\\/]src[\\/]generator-runner\.js$/,
+    edits: [
+      [
+        `import * as buildInActions from "./actions/index.js";`,
+        [
+          `let loadingActions;`,
+          `const buildInActions = Object.fromEntries(["add", "addMany", "modify", "append"].map((name) => [`,
+          `  name,`,
+          `  async (...args) => (await (loadingActions ??= import("./actions/index.js")))[name](...args),`,
+          `]));`,
+        ].join("\n"),
+      ],
     ],
   },
   // string-width (yargs' help) makes an Intl.Segmenter when loaded, 6 ms of ICU set-up, and
@@ -84,10 +119,23 @@ const patches: { file: RegExp; edits: [from: string, to: string][] }[] = [
     file: /[\\/]fdir[\\/]dist[\\/]index\.mjs$/,
     edits: [[`\t__require.resolve("picomatch");\n\tpm = __require("picomatch");\n`, ``]],
   },
-  // yargs finds its translations three folders above its own file; the bundle keeps them beside itself.
+  // yargs finds its translations three folders above its own file; the bundle keeps them beside
+  // itself. It checks its own invariants with node:assert, whose loading (2 ms) is most of what
+  // yargs costs at start-up besides its own code: a check that holds now returns at once, and
+  // one that fails loads node:assert to throw its usual AssertionError.
   {
     file: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
-    edits: [[`resolve(__dirname, '../../../locales')`, `fileURLToPath(new URL("./locales", import.meta.url))`]],
+    edits: [
+      [`resolve(__dirname, '../../../locales')`, `fileURLToPath(new URL("./locales", import.meta.url))`],
+      [
+        `import { notStrictEqual, strictEqual } from 'assert'\n`,
+        [
+          `const notStrictEqual = (actual, expected, message) => { if (Object.is(actual, expected)) require('node:assert').notStrictEqual(actual, expected, message) }`,
+          `const strictEqual = (actual, expected, message) => { if (!Object.is(actual, expected)) require('node:assert').strictEqual(actual, expected, message) }`,
+          ``,
+        ].join("\n"),
+      ],
+    ],
   },
 ];
 
@@ -178,27 +226,67 @@ function patchLibraries(): esbuild.Plugin {
 
 const outdir = path.join(packageRoot, "dist", "cli");
 
+/**
+ * What stands for import.meta in the CommonJS bundle, made from the module's __filename and
+ * require. (import.meta.resolve serves yargs' `extends` of config files, which we never use.)
+ */
+const importMeta: Record<string, { name: string; value: string }> = {
+  "import.meta.url": { name: "__importMetaUrl", value: `require("node:url").pathToFileURL(__filename).href` },
+  "import.meta.resolve": { name: "__importMetaResolve", value: `(specifier) => require("node:url").pathToFileURL(require.resolve(specifier)).href` },
+};
+
+/**
+ * Each chunk of the ES module build as a CommonJS module. Node starts an ES module entry point
+ * through its ES module loader, about 5 ms before the first line runs, and loads each further
+ * chunk asynchronously; require() does neither (measured with npm run bench). esbuild splits
+ * only ES modules, so the chunks are split first, then each one is turned into CommonJS, its
+ * import() calls into require() (esbuild's lowering when dynamic import is unsupported).
+ */
+async function toCommonJs(file: esbuild.OutputFile): Promise<string> {
+  if (file.text.includes("import.meta")) throw new Error(`${path.relative(packageRoot, file.path)} uses import.meta beyond what scripts/build.ts replaces`);
+  const used = Object.values(importMeta).filter(({ name }) => file.text.includes(name));
+  const { code } = await esbuild.transform(file.text, {
+    format: "cjs",
+    loader: "js",
+    platform: "node",
+    target: "node20.19",
+    supported: { "dynamic-import": false },
+    minify: true,
+    legalComments: "eof",
+    banner: used.map(({ name, value }) => `const ${name} = ${value};`).join("\n"),
+  });
+  return code;
+}
+
 async function build(): Promise<void> {
   for (const spec of catalogue()) parseSpec(spec);
 
   await fs.remove(outdir);
-  await esbuild.build({
+  const result = await esbuild.build({
     absWorkingDir: packageRoot,
     entryPoints: { index: "src/cli/index.ts" },
     outdir,
+    outExtension: { ".js": ".cjs" },
     bundle: true,
     splitting: true,
     format: "esm",
     platform: "node",
     target: "node20.19",
     minify: true,
-    // Libraries bundled from CommonJS call require() for Node's own modules.
-    banner: { js: `import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);` },
+    define: Object.fromEntries(Object.entries(importMeta).map(([expression, { name }]) => [expression, name])),
     chunkNames: "[name]-[hash]",
     legalComments: "eof",
     logLevel: "warning",
-    plugins: [precompiledTemplates(), handlebarsRuntime(), lazyExeca(), iconvThroughTextDecoder(), patchLibraries()],
+    plugins: [templateIndex(), handlebarsRuntime(), lazyExeca(), iconvThroughTextDecoder(), patchLibraries()],
+    metafile: true,
+    write: false,
   });
+  await fs.ensureDir(outdir);
+  await Promise.all(result.outputFiles.map(async (file) => fs.writeFile(file.path, await toCommonJs(file), { mode: file.path.endsWith("index.cjs") ? 0o755 : 0o644 })));
+  // The entry point a clone's README runs, as it did when the bundle was an ES module.
+  await fs.writeFile(path.join(outdir, "index.js"), `// The CLI is index.cjs (the package's bin); this runs it for \`node dist/cli/index.js\`.\nimport "./index.cjs";\n`);
+  // What each chunk holds, for weighing start-up (esbuild's analyzer reads it); not shipped.
+  await fs.writeJson(path.join(packageRoot, "dist", "cli-meta.json"), result.metafile);
   // yargs' translations, without their indentation.
   const locales = path.join(packageRoot, "node_modules", "yargs", "locales");
   await fs.ensureDir(path.join(outdir, "locales"));

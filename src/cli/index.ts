@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
 import { exitCodes, receive, type Signal } from "./cleanups.js";
+import { enableCompileCache } from "./compileCache.js";
 
 // Installed before the rest of the CLI loads, so no moment of a run meets the default handler.
 for (const signal of ["SIGINT", "SIGTERM"] as const satisfies Signal[]) {
@@ -17,10 +21,18 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const { run } = await import("./run.js");
-process.exitCode = await run(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-  cwd: process.cwd(),
+// Before the rest of the CLI is loaded: it is what the cache is for.
+enableCompileCache(path.dirname(fileURLToPath(import.meta.url)));
+
+// No top-level await: the bundle is CommonJS (scripts/build.ts).
+void import("./run.js").then(async ({ run }) => {
+  process.exitCode = await run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // Asked only by a run that generates: --help and --list never open standard input.
+    get interactive() {
+      return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    },
+    cwd: process.cwd(),
+  });
 });

@@ -1,4 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -135,7 +134,8 @@ async function projectName(base: string, spec: ProjectSpec, prompts: typeof impo
 }
 
 async function dryRun(spec: ProjectSpec, answers: Answers, target: string, io: Io): Promise<void> {
-  const { generateProject } = await import("../core/generateProject.js");
+  // Loaded here, with the generator: --help and --list never need node:fs/promises.
+  const [{ generateProject }, { mkdtemp, rm }] = await Promise.all([import("../core/generateProject.js"), import("node:fs/promises")]);
   startPreparing();
   const staging = await mkdtemp(path.join(tmpdir(), "create-gopher-project-"));
   try {

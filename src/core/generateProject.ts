@@ -1,6 +1,5 @@
 import path from "node:path";
 import fs from "fs-extra";
-import { glob } from "tinyglobby";
 
 import { defineProjectGenerator, registerActionTypes } from "../../generators/projectGenerator.js";
 import type { ProjectSpec } from "../specs/schema.js";
@@ -8,8 +7,9 @@ import type { Answers } from "./answers.js";
 import { layerPlacements, moduleRewrites } from "./layers.js";
 import { templatesDir } from "./packageInfo.js";
 import { createRenderer } from "./renderer.js";
-import { renderTree } from "./renderTree.js";
+import { renderTree, type Layer } from "./renderTree.js";
 import { manifest, templateContext } from "./templateContext.js";
+import { templateIndex } from "./templateIndex.js";
 
 /**
  * The generation core: renders the project described by spec and answers into destDir, which
@@ -27,7 +27,10 @@ export async function generateProject(
     throw new Error(`generateProject needs an empty directory, and ${destDir} is not`);
   }
   await fs.ensureDir(destDir);
-  const { default: nodePlop } = await import("node-plop");
+  const [{ default: nodePlop }, layers] = await Promise.all([
+    import("node-plop"),
+    Promise.all(spec.layers.map(async (layer) => [layer, await loadLayer(templates, layer)] as const)).then((entries) => new Map(entries)),
+  ]);
   const plop = await nodePlop(undefined, { destBasePath: destDir, force: false });
 
   const render = createRenderer();
@@ -35,11 +38,19 @@ export async function generateProject(
   const rewrites = moduleRewrites(spec, answers);
   const placements = new Map(layerPlacements(spec, answers).map((placement) => [placement.layer, placement]));
   const errors: unknown[] = [];
+  const written = new Set<string>();
+  const record = (files: string[]) => {
+    for (const file of files) written.add(file);
+    return files;
+  };
   registerActionTypes(
     plop,
     {
-      renderLayer: (layer) => renderTree(path.join(templates, layer), destDir, placements.get(layer)!, context, render, rewrites),
-      writeFile: (file, contents) => fs.outputFile(path.join(destDir, file), contents),
+      renderLayer: async (layer) => record(renderTree(layers.get(layer)!, destDir, placements.get(layer)!, context, render, rewrites)),
+      writeFile: async (file, contents) => {
+        await fs.outputFile(path.join(destDir, file), contents);
+        record([file]);
+      },
     },
     (error) => errors.push(error),
   );
@@ -55,5 +66,17 @@ export async function generateProject(
     const message = cause instanceof Error ? cause.message : String(failures[0]!.error);
     throw new Error(`generating ${spec.id} failed: ${message}`, { cause });
   }
-  return (await glob("**/*", { cwd: destDir, dot: true, onlyFiles: true })).sort();
+  return [...written].sort();
+}
+
+/**
+ * A layer's files: from the bundle's index when rendering the templates/ it was built from (no
+ * walk of the folder, no template read or compiled), otherwise read from the folder.
+ */
+async function loadLayer(templates: string, layer: string): Promise<Layer> {
+  const dir = path.join(templates, layer);
+  const indexed = templates === templatesDir ? templateIndex.get(layer) : undefined;
+  if (indexed) return { dir, files: await indexed() };
+  const { readLayer } = await import("./readLayer.js");
+  return { dir, files: await readLayer(dir) };
 }

@@ -1,10 +1,10 @@
 import path from "node:path";
 import fs from "fs-extra";
-import { glob } from "tinyglobby";
 
 import type { LayerPlacement } from "./layers.js";
 import { rewriteModulePaths, type ModuleRewrite } from "./modulePaths.js";
 import type { Render } from "./renderer.js";
+import type { LayerFile } from "./templateIndex.js";
 
 /**
  * Template files are stored under names npm pack keeps; this map gives each its real name.
@@ -34,51 +34,48 @@ export function outputPath(templatePath: string, placement: Pick<LayerPlacement,
   return placement.into ? `${placement.into}/${out}` : out;
 }
 
-/**
- * The files of a layer to emit, in a stable order. A file `x` beside `x.hbs` is the template's
- * in-place rendering of it (so the template module builds as it stands): the `.hbs` is emitted.
- */
-export async function layerFiles(layerDir: string, skip: readonly string[] = []): Promise<string[]> {
-  const files = (await glob("**/*", { cwd: layerDir, dot: true, onlyFiles: true, expandDirectories: false })).sort();
-  const all = new Set(files);
-  return files.filter((file) => !skip.includes(file) && !all.has(`${file}.hbs`));
+/** A template layer: its folder, and its files (readLayer.ts, or the bundle's templateIndex). */
+export interface Layer {
+  dir: string;
+  files: readonly LayerFile[];
 }
-
-/** Files of a layer in flight at once: enough to keep the thread pool busy, far below any fd limit. */
-const concurrency = 32;
 
 /**
  * Renders one template layer into destDir: `*.hbs` files through Handlebars, every other file
  * copied as it is (so Actions `${{ }}` and Go templates stay intact), then the placeholder module
  * paths rewritten in every text file. Returns the written paths, relative to destDir, in the
- * layer's order. The files of a layer are written concurrently (layers, which may override each
- * other, are rendered one after the other by the caller).
+ * layer's order. Layers, which may override each other, are rendered one after the other.
+ *
+ * The calls are synchronous, as create-vite's copies are: a layer is a few dozen small files,
+ * each written straight into the page cache, and a thread-pool round trip per call would cost
+ * more than the call itself (measured: npm run bench).
  */
-export async function renderTree(
-  layerDir: string,
+export function renderTree(
+  layer: Layer,
   destDir: string,
   placement: LayerPlacement,
   context: object,
   render: Render,
   rewrites: readonly ModuleRewrite[],
-): Promise<string[]> {
-  const files = (await layerFiles(layerDir, placement.skip)).map((file) => ({ file, target: outputPath(file, placement) }));
-  const dirs = new Set(files.map(({ target }) => path.dirname(path.join(destDir, target))));
-  await Promise.all([...dirs].map((dir) => fs.mkdir(dir, { recursive: true })));
-  const writeOne = async ({ file, target }: { file: string; target: string }) => {
-    const source = path.join(layerDir, file);
-    const dest = path.join(destDir, target);
-    const [bytes, { mode }] = await Promise.all([fs.readFile(source), fs.stat(source)]);
-    if (file.endsWith(".hbs")) {
-      await fs.writeFile(dest, rewriteModulePaths(render(bytes.toString("utf8"), context, file), rewrites));
-    } else {
-      // Copied byte for byte unless a placeholder path is in it (binary files never match).
-      const text = bytes.toString("utf8");
-      const rewritten = rewriteModulePaths(text, rewrites);
-      await fs.writeFile(dest, rewritten === text ? bytes : rewritten);
-    }
-    await fs.chmod(dest, mode & 0o111 ? 0o755 : 0o644);
-  };
-  for (let i = 0; i < files.length; i += concurrency) await Promise.all(files.slice(i, i + concurrency).map(writeOne));
+): string[] {
+  const files = layer.files.filter(({ file }) => !placement.skip.includes(file)).map((entry) => ({ ...entry, target: outputPath(entry.file, placement) }));
+  for (const dir of new Set(files.map(({ target }) => path.dirname(path.join(destDir, target))))) fs.mkdirSync(dir, { recursive: true });
+  for (const entry of files) {
+    const dest = path.join(destDir, entry.target);
+    fs.writeFileSync(dest, contents(layer.dir, entry, context, render, rewrites));
+    // Exactly 0644 or 0755, whatever the umask: the tree is the same on every machine.
+    fs.chmodSync(dest, entry.executable ? 0o755 : 0o644);
+  }
   return files.map(({ target }) => target);
+}
+
+/** A file's generated contents: a template rendered, or the stored bytes with module paths rewritten. */
+function contents(layerDir: string, { file, template }: LayerFile, context: object, render: Render, rewrites: readonly ModuleRewrite[]): string | Buffer {
+  const source = path.join(layerDir, file);
+  if (file.endsWith(".hbs")) return rewriteModulePaths(render(template ?? fs.readFileSync(source, "utf8"), context, file), rewrites);
+  // Copied byte for byte unless a placeholder path is in it (binary files never match).
+  const bytes = fs.readFileSync(source);
+  const text = bytes.toString("utf8");
+  const rewritten = rewriteModulePaths(text, rewrites);
+  return rewritten === text ? bytes : rewritten;
 }

@@ -1,14 +1,12 @@
 import Handlebars from "handlebars";
 
-import { precompiledTemplates } from "./precompiledTemplates.js";
-
 /**
  * The one Handlebars environment templates are rendered with: no HTML escaping (we emit Go,
  * YAML and Makefiles, never HTML) and strict mode (a missing variable fails the render).
- * Helpers are registered here and nowhere else. A template precompiled with the same options
- * (precompiledTemplates.ts) is used as it is.
+ * Helpers are registered here and nowhere else. A template is its text, compiled on first use,
+ * or its form precompiled with the same options (the bundle's templateIndex), used as it is.
  */
-export type Render = (template: string, context: object, sourceName: string) => string;
+export type Render = (template: string | TemplateSpecification, context: object, sourceName: string) => string;
 
 /** How every template is compiled: at run time here, ahead of time by the bundle's build. */
 export const compileOptions = { noEscape: true, strict: true } as const;
@@ -19,12 +17,11 @@ export function createRenderer(): Render {
   hb.registerHelper("upperSnake", (value: unknown) => String(value).toUpperCase().replace(/-/g, "_"));
   hb.registerHelper("or", (...args: unknown[]) => args.slice(0, -1).some(Boolean));
 
-  const cache = new Map<string, HandlebarsTemplateDelegate>();
+  const cache = new Map<string | TemplateSpecification, HandlebarsTemplateDelegate>();
   return (template, context, sourceName) => {
     let compiled = cache.get(template);
     if (!compiled) {
-      const precompiled = precompiledTemplates.get(template);
-      compiled = precompiled ? hb.template(precompiled) : hb.compile(template, compileOptions);
+      compiled = typeof template === "string" ? hb.compile(template, compileOptions) : hb.template(template);
       cache.set(template, compiled);
     }
     try {

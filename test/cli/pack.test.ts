@@ -78,4 +78,27 @@ describe("the packed tarball", () => {
     await fs.remove(path.join(root, "a"));
     await fs.remove(path.join(root, "b"));
   });
+
+  // The CLI keeps V8's compiled code in the temp directory between runs (src/cli/compileCache.ts).
+  it("keeps its compiled code between runs, and runs the same with a damaged cache or none", async () => {
+    const list = async (env: Record<string, string>) => {
+      const result = await execa("node", [packed.entry, "--list"], { env, reject: false });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr).toBe("");
+      return result.stdout;
+    };
+    const files = async (dir: string) => glob("**/*", { cwd: dir, dot: true });
+    const tmp = await fs.mkdtemp(path.join(root, "tmp-"));
+    const expected = await list({ TMPDIR: tmp });
+    const cached = await files(tmp);
+    expect(cached.length).toBeGreaterThan(0);
+    expect(await list({ TMPDIR: tmp })).toBe(expected);
+    // Whatever V8 makes of a damaged cache file, the run compiles the code again.
+    for (const file of cached) await fs.writeFile(path.join(tmp, file), "not V8's cached data");
+    expect(await list({ TMPDIR: tmp })).toBe(expected);
+
+    const off = await fs.mkdtemp(path.join(root, "tmp-"));
+    expect(await list({ TMPDIR: off, NODE_DISABLE_COMPILE_CACHE: "1" })).toBe(expected);
+    expect(await files(off)).toEqual([]);
+  });
 });
