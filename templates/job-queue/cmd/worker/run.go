@@ -27,6 +27,9 @@ const (
 	// jobs before them take; a redelivery meanwhile (a job longer than ACK_WAIT holds every
 	// slot) finds the job claimed or runs it: never both.
 	prefetchPerSlot = 2
+	// settlesPerSlot is how many finished attempts per pool slot may record their outcome and
+	// settle in the background while the slots run the next jobs.
+	settlesPerSlot = 4
 	// sweepInterval is how often the worker looks for orphaned messages in the jobs stream.
 	sweepInterval = 5 * time.Second
 )
@@ -67,7 +70,8 @@ func build(ctx context.Context, deps app.Deps, cfg config.Worker) (app.Service, 
 		Heartbeat: cfg.AckWait / 3,
 		// A redelivery comes after an ack wait without heartbeat; a claim twice as long lets
 		// the running attempt keep the job through an outage of the server of that length.
-		Lease: 2 * cfg.AckWait,
+		Lease:        2 * cfg.AckWait,
+		SettleWindow: settlesPerSlot * cfg.Concurrency,
 	})
 	sweeper := queue.NewSweeper(deps.JS, deps.Names, store, deps.Logger)
 	return app.Service{
@@ -83,7 +87,7 @@ func build(ctx context.Context, deps app.Deps, cfg config.Worker) (app.Service, 
 			wg.Go(func() { sweeper.Every(ctx, sweepInterval) })
 			return worker.Run(ctx, deps.Logger, src, p, proc)
 		},
-		Drain: func(ctx context.Context) error { drain(ctx, deps.Logger, p); return nil },
+		Drain: func(ctx context.Context) error { drain(ctx, deps.Logger, p, proc); return nil },
 		Attrs: []slog.Attr{slog.Int("concurrency", cfg.Concurrency), slog.Any("job_types", registry.Types())},
 	}, nil
 }
@@ -99,11 +103,14 @@ func opsRoutes(deps app.Deps) http.Handler {
 
 // drain lets the running jobs finish until ctx ends; the pool then aborts the rest, whose jobs go
 // back to the queue for another worker. That is the designed outcome of a short grace period, not
-// a failure.
-func drain(ctx context.Context, logger *slog.Logger, p *pool.Pool) {
+// a failure. Then it waits for the finished attempts still recording their outcome.
+func drain(ctx context.Context, logger *slog.Logger, p *pool.Pool, proc *worker.Processor) {
 	logger.InfoContext(ctx, "draining running jobs", slog.Int("running", p.Running()))
 	if err := p.Shutdown(ctx); err != nil {
 		logger.WarnContext(ctx, "shutdown timeout reached: running jobs were aborted and returned to the queue",
 			slog.Any("error", err))
 	}
+	// Not bounded by ctx: each settle is bounded by its own timeout, and a success cut short
+	// before it is recorded would run the job again.
+	proc.Wait(context.WithoutCancel(ctx))
 }

@@ -9,6 +9,9 @@
 //
 // TryReserve takes further free slots without blocking, to fetch work in batches.
 //
+// A goroutine that finished its task waits a while for the next one rather than ending, so that
+// a busy pool does not make (and grow the stack of) a goroutine per task.
+//
 // Every task runs under its own context, bounded by Config.Timeout and cancelled when Shutdown
 // gives up waiting. A panicking task is recovered and reported to its Done callback as a
 // *PanicError; it never takes the process down.
@@ -71,13 +74,27 @@ type Pool struct {
 	abort     context.Context
 	abortTask context.CancelCauseFunc
 
-	mu      sync.Mutex // guards closed and the WaitGroup's Go calls against Wait
+	mu      sync.Mutex // guards closed and the WaitGroup's Add calls against Wait
 	closed  bool
 	closing chan struct{}
 	tasks   sync.WaitGroup
 
+	// work hands a task to an idle goroutine of the pool. Goroutines outlive their task and wait
+	// for the next one, for a while: a goroutine made afresh for every task grows its stack anew
+	// every time, and that showed in the profiles.
+	work chan job
+
 	running atomic.Int64
 }
+
+// job is a task handed to a goroutine, with the context Go was given.
+type job struct {
+	ctx context.Context //nolint:containedctx // carried from Go to the goroutine that runs the task
+	t   Task
+}
+
+// idleExit is how long a goroutine of the pool waits for the next task before it ends.
+const idleExit = 10 * time.Second
 
 // New returns a pool that runs at most cfg.Size tasks at once.
 func New(cfg Config) (*Pool, error) {
@@ -94,6 +111,7 @@ func New(cfg Config) (*Pool, error) {
 		abort:     abort,
 		abortTask: cancel,
 		closing:   make(chan struct{}),
+		work:      make(chan job),
 	}, nil
 }
 
@@ -161,20 +179,45 @@ func (s *Slot) Go(ctx context.Context, t Task) error {
 	p := s.p
 
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.closed {
+		p.mu.Unlock()
 		<-p.slots
 		return ErrClosed
 	}
 	p.running.Add(1)
-	p.tasks.Go(func() {
-		defer func() {
-			p.running.Add(-1)
-			<-p.slots
-		}()
-		p.run(ctx, t)
-	})
+	p.tasks.Add(1)
+	p.mu.Unlock()
+
+	j := job{ctx: ctx, t: t}
+	select {
+	case p.work <- j: // an idle goroutine takes it
+	default:
+		go p.serve(j)
+	}
 	return nil
+}
+
+// serve runs j, then the tasks handed to it after, until it has waited idleExit for one or the
+// pool shuts down. A task in the slot reserved for it always finds a goroutine: an idle one, or
+// a new one.
+func (p *Pool) serve(j job) {
+	idle := time.NewTimer(idleExit)
+	defer idle.Stop()
+	for {
+		p.run(j.ctx, j.t)
+		p.running.Add(-1)
+		<-p.slots
+		p.tasks.Done()
+
+		idle.Reset(idleExit)
+		select {
+		case j = <-p.work:
+		case <-idle.C:
+			return
+		case <-p.closing:
+			return
+		}
+	}
 }
 
 // Submit reserves a slot, blocking as Reserve does, and starts t in it.

@@ -462,3 +462,28 @@ func BenchmarkPoolSubmit(b *testing.B) {
 		})
 	}
 }
+
+// TestGoroutinesOutliveTheirTask: a task finds the goroutine of the one before it waiting, or a
+// new one once that goroutine has given up waiting; either way every task runs.
+func TestGoroutinesOutliveTheirTask(t *testing.T) {
+	t.Parallel()
+
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, pool.Config{Size: 2})
+		var ran atomic.Int64
+		task := pool.Task{Run: func(context.Context) error { ran.Add(1); return nil }}
+		for _, pause := range []time.Duration{0, time.Millisecond, time.Minute, 0} {
+			time.Sleep(pause) // a minute: longer than an idle goroutine waits
+			if err := p.Submit(t.Context(), task); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait()
+		}
+		if err := p.Shutdown(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n := ran.Load(); n != 4 {
+			t.Errorf("%d tasks ran, want 4", n)
+		}
+	})
+}

@@ -83,6 +83,13 @@ type Config struct {
 	Lease time.Duration
 	// SettleTimeout bounds the work done after the handler returns. Zero means 10s.
 	SettleTimeout time.Duration
+	// SettleWindow, if positive, lets up to that many finished attempts record their outcome
+	// and settle their delivery in the background, so that a pool slot is free for the next job
+	// as soon as the handler returns instead of after another round trip to the store. Once the
+	// window is full, a finished attempt keeps its slot until there is room. Zero settles in the
+	// slot. Either way the outcome is recorded before the delivery is acknowledged; Wait waits
+	// for the background settles.
+	SettleWindow int
 }
 
 // Processor runs deliveries through the registered handlers. Before it runs a job it claims it
@@ -96,6 +103,9 @@ type Processor struct {
 	recorder Recorder
 	cfg      Config
 	now      func() time.Time
+
+	// settles runs the background settles, SettleWindow at a time; nil settles in the slot.
+	settles *pool.Pool
 }
 
 // NewProcessor returns a Processor that runs the handlers in registry, keeps job records in store,
@@ -107,14 +117,41 @@ func NewProcessor(logger *slog.Logger, registry *jobs.Registry, store jobs.Store
 	if cfg.Lease <= 0 {
 		cfg.Lease = defaultLease
 	}
-	return &Processor{logger: logger, registry: registry, store: store, dead: dead, recorder: rec, cfg: cfg, now: time.Now}
+	p := &Processor{logger: logger, registry: registry, store: store, dead: dead, recorder: rec, cfg: cfg, now: time.Now}
+	if cfg.SettleWindow > 0 {
+		p.settles, _ = pool.New(pool.Config{Size: cfg.SettleWindow}) // a positive size cannot fail
+	}
+	return p
 }
 
 // Task returns the pool task that processes d. The pool recovers a panicking handler and reports
 // it to the task's Done, which fails the attempt like any other error.
 func (p *Processor) Task(d jobs.Delivery) pool.Task {
 	a := &attempt{p: p, d: d, logger: p.logger, claim: rand.Text()}
-	return pool.Task{Run: a.run, Done: a.done}
+	if p.settles == nil {
+		return pool.Task{Run: a.run, Done: a.done}
+	}
+	return pool.Task{Run: a.run, Done: func(ctx context.Context, err error) {
+		if a.settled {
+			return
+		}
+		// Submit waits for room in the window, still holding the slot. Once Wait has begun, it
+		// refuses: settle here then.
+		settle := pool.Task{Run: func(ctx context.Context) error { a.done(ctx, err); return nil }}
+		if p.settles.Submit(ctx, settle) != nil {
+			a.done(ctx, err)
+		}
+	}}
+}
+
+// Wait waits until the attempts settling in the background (see Config.SettleWindow) have
+// settled, each within SettleTimeout, or until ctx ends, which cancels them. Attempts that end
+// after Wait began settle in their slot. Call it once the pool is shut down, before closing the
+// connection.
+func (p *Processor) Wait(ctx context.Context) {
+	if p.settles != nil {
+		_ = p.settles.Shutdown(ctx) // its error is ctx's
+	}
 }
 
 // claimResult is what claiming a delivered job found.

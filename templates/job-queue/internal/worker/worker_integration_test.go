@@ -117,6 +117,8 @@ func startSystem(t *testing.T, tune ...func(*settings)) *system {
 		Backoff:   backoff.Policy{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
 		Heartbeat: cfg.heartbeat,
 		Lease:     cfg.lease,
+		// As cmd/worker does: outcomes recorded in the background, acknowledged after.
+		SettleWindow: 8,
 	})
 
 	go func() {
@@ -135,6 +137,7 @@ func startSystem(t *testing.T, tune ...func(*settings)) *system {
 		if err := p.Shutdown(shutdownCtx); err != nil {
 			t.Errorf("pool shutdown: %v", err)
 		}
+		proc.Wait(shutdownCtx)
 	})
 	return s
 }

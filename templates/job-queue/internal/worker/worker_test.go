@@ -116,6 +116,7 @@ func (hs *harness) process(t *testing.T, d *jobstest.Delivery) {
 	if err := hs.pool.Shutdown(t.Context()); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
+	hs.proc.Wait(t.Context())
 }
 
 func envelope(t *testing.T, id, typ string, maxAttempts int) []byte {
@@ -327,20 +328,94 @@ var processorCases = []processorCase{
 
 func TestProcessor(t *testing.T) {
 	t.Parallel()
-	for _, c := range processorCases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			hs, d := c.setUp(t)
-			hs.process(t, d)
-			c.check(t, hs, d)
-		})
+	// Every case settles alike in the slot and in the background.
+	for _, window := range []int{0, 2} {
+		for _, c := range processorCases {
+			t.Run(fmt.Sprintf("%s/settle window %d", c.name, window), func(t *testing.T) {
+				t.Parallel()
+				hs, d := c.setUp(t, worker.Config{SettleWindow: window})
+				hs.process(t, d)
+				c.check(t, hs, d)
+			})
+		}
 	}
 }
 
+// TestProcessorSettlesInTheBackground: with a settle window, the slot of a finished attempt is
+// free for the next job while its outcome is still being recorded, and the delivery is
+// acknowledged only once the record says succeeded.
+func TestProcessorSettlesInTheBackground(t *testing.T) {
+	t.Parallel()
+
+	hs := newHarness(t, func(context.Context, jobs.Job) error { return nil }, worker.Config{})
+	p, err := pool.New(pool.Config{Size: 1, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.pool = p
+	release := make(chan struct{})
+	// The store is slow to record the first job's success.
+	slow := &slowStore{Store: hs.store, id: "J1", status: jobs.StatusSucceeded, release: release}
+	registry := jobs.NewRegistry()
+	if err := registry.Register("test", jobs.HandlerFunc(func(context.Context, jobs.Job) error { return nil })); err != nil {
+		t.Fatal(err)
+	}
+	hs.proc = worker.NewProcessor(slog.New(slog.DiscardHandler), registry, slow, hs.dead, hs.rec,
+		worker.Config{SettleWindow: 4, SettleTimeout: time.Minute})
+	first := &jobstest.Delivery{Body: envelope(t, "J1", "test", 3), N: 1}
+	second := &jobstest.Delivery{Body: envelope(t, "J2", "test", 3), N: 1}
+	for _, d := range []*jobstest.Delivery{first, second} {
+		if err := hs.pool.Submit(t.Context(), hs.proc.Task(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The one slot ran the second job although the first one's record is still being written.
+	deadline := time.Now().Add(10 * time.Second)
+	for s, _, _ := second.Settled(); s != jobstest.Acked; s, _, _ = second.Settled() {
+		if time.Now().After(deadline) {
+			t.Fatalf("second job settled %q, want ack while the first one settles", s)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if s, _, _ := first.Settled(); s != "" {
+		t.Fatalf("first job settled %q before its record was written", s)
+	}
+	close(release)
+	if err := hs.pool.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	hs.proc.Wait(t.Context())
+	if s, _, _ := first.Settled(); s != jobstest.Acked {
+		t.Errorf("first job settled %q after Wait, want ack", s)
+	}
+	if rec, err := hs.store.Get(t.Context(), "J1"); err != nil || rec.Status != jobs.StatusSucceeded {
+		t.Errorf("first record = %+v, %v", rec, err)
+	}
+}
+
+// slowStore holds back the update of record id to status until release is closed.
+type slowStore struct {
+	*jobstest.Store
+	id      string
+	status  jobs.Status
+	release chan struct{}
+}
+
+func (s *slowStore) Update(ctx context.Context, r jobs.Record) (jobs.Record, error) {
+	if r.ID == s.id && r.Status == s.status {
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return jobs.Record{}, ctx.Err()
+		}
+	}
+	return s.Store.Update(ctx, r)
+}
+
 // setUp builds the harness and the delivery of c.
-func (c processorCase) setUp(t *testing.T) (*harness, *jobstest.Delivery) {
+func (c processorCase) setUp(t *testing.T, cfg worker.Config) (*harness, *jobstest.Delivery) {
 	t.Helper()
-	hs := newHarness(t, c.handler, worker.Config{})
+	hs := newHarness(t, c.handler, cfg)
 	hs.dead.Err = c.deadErr
 	body := envelope(t, "J1", "test", 3)
 	if c.body != nil {
