@@ -82,15 +82,22 @@ func AccessLogEnabled(ctx context.Context, status int) bool {
 	if !ok {
 		return false
 	}
-	a.mu.Lock()
-	level := a.lineLevel(status)
-	a.mu.Unlock()
-	return a.logger.Enabled(ctx, level)
+	_, enabled := a.lineLevel(ctx, status)
+	return enabled
 }
 
-// lineLevel is the level of the access-log line for a response with the given status; a.mu must
-// be held.
-func (a *access) lineLevel(status int) slog.Level {
+// lineLevel is the level of the access-log line for a response with the given status, and whether
+// the logger writes lines of that level.
+func (a *access) lineLevel(ctx context.Context, status int) (slog.Level, bool) {
+	a.mu.Lock()
+	level := a.levelFor(status)
+	a.mu.Unlock()
+	return level, a.logger.Enabled(ctx, level)
+}
+
+// levelFor is the level of the access-log line for a response with the given status; a.mu must be
+// held.
+func (a *access) levelFor(status int) slog.Level {
 	switch {
 	case status >= http.StatusInternalServerError:
 		return slog.LevelError
@@ -115,8 +122,7 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 			if !validRequestID(id) {
 				id = rand.Text()
 			}
-			ctx, state := newRequestContext(r.Context(), id, w)
-			state.access.logger, state.access.quiet = logger, quietPaths[r.URL.Path]
+			ctx, state := newRequestContext(r.Context(), id, w, logger, quietPaths[r.URL.Path])
 			w.Header()[requestIDHeaderKey] = state.idHeader[:]
 			r = r.WithContext(ctx)
 			rw := &state.rw
@@ -134,7 +140,7 @@ func Middleware(logger *slog.Logger) func(http.Handler) http.Handler {
 						rw.status = http.StatusInternalServerError
 					}
 				}
-				logAccess(ctx, logger, r, rw, start, &state.access)
+				logAccess(ctx, r, rw, start, &state.access)
 			}()
 			next.ServeHTTP(rw, r)
 		})
@@ -155,11 +161,12 @@ type requestContext struct {
 	rw       responseWriter
 }
 
-// newRequestContext returns the context of a request with ID id, whose response goes to w: as the
-// context.Context for the handler, derived from parent, and as itself, for Middleware's use of its
-// other fields.
-func newRequestContext(parent context.Context, id string, w http.ResponseWriter) (context.Context, *requestContext) {
+// newRequestContext returns the context of a request with ID id, whose response goes to w and
+// whose access-log line to logger (at Debug when quiet): as the context.Context for the handler,
+// derived from parent, and as itself, for Middleware's use of its other fields.
+func newRequestContext(parent context.Context, id string, w http.ResponseWriter, logger *slog.Logger, quiet bool) (context.Context, *requestContext) {
 	c := &requestContext{Context: parent, id: id, idHeader: [1]string{id}}
+	c.access.logger, c.access.quiet = logger, quiet
 	c.rw = responseWriter{ResponseWriter: w, status: http.StatusOK}
 	return c, c
 }
@@ -177,11 +184,9 @@ func (c *requestContext) Value(key any) any {
 
 // logAccess writes the access-log line of a request that started at start, unless its level is
 // disabled: then it does not even read the clock.
-func logAccess(ctx context.Context, logger *slog.Logger, r *http.Request, rw *responseWriter, start time.Time, acc *access) {
-	acc.mu.Lock()
-	level := acc.lineLevel(rw.status)
-	acc.mu.Unlock()
-	if !logger.Enabled(ctx, level) {
+func logAccess(ctx context.Context, r *http.Request, rw *responseWriter, start time.Time, acc *access) {
+	level, enabled := acc.lineLevel(ctx, rw.status)
+	if !enabled {
 		return
 	}
 	attrs := []slog.Attr{
@@ -195,7 +200,7 @@ func logAccess(ctx context.Context, logger *slog.Logger, r *http.Request, rw *re
 	acc.mu.Lock()
 	attrs = append(attrs, acc.attrs...)
 	acc.mu.Unlock()
-	logger.LogAttrs(ctx, level, "http request", attrs...)
+	acc.logger.LogAttrs(ctx, level, "http request", attrs...)
 }
 
 // firstValue returns the first of a header's values, or "", as Header.Get does.
