@@ -3,13 +3,15 @@
 // dependencies. tsc's dist/src, dist/generators and dist/scripts stay for the maintainer scripts
 // and the README's run from a clone; the package ships dist/cli and templates/ only.
 // - The specs are checked against their schema here, so a run never loads zod.
-// - Every layer of templates/ is listed into the bundle, each `.hbs` precompiled: a run never
-//   walks templates/, nor reads or compiles a template.
+// - Every layer of templates/ is listed into the bundle, each `.hbs` precompiled and the other
+//   files' bytes in one brotli blob a layer: the package ships no templates/, and a run never
+//   walks a folder, nor reads or compiles a template.
 // - Code splitting keeps start-up small: --help and --list load yargs and the specs, a generation
 //   adds node-plop, Handlebars and fs-extra, and a prompt or a child process (go, git) adds
 //   inquirer or execa, at the moment it is first needed.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import zlib, { brotliCompressSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import fs from "fs-extra";
 import Handlebars from "handlebars";
@@ -17,6 +19,7 @@ import Handlebars from "handlebars";
 import { packageRoot, templatesDir } from "../src/core/packageInfo.js";
 import { readLayer } from "../src/core/readLayer.js";
 import { compileOptions } from "../src/core/renderer.js";
+import { layerBlobsDir } from "../src/core/loadLayer.js";
 import { catalogue } from "../src/specs/catalogue.js";
 import { parseSpec } from "../src/specs/schema.js";
 
@@ -40,11 +43,34 @@ function templateIndex(): esbuild.Plugin {
       build.onLoad({ filter: /.*/, namespace: "template-layer" }, async (args) => {
         const dir = path.join(templatesDir, args.path);
         const files = await readLayer(dir);
-        const entries = await Promise.all(files.map(async ({ file, executable }) => `{ file: ${JSON.stringify(file)}, executable: ${executable}${file.endsWith(".hbs") ? `, template: ${await precompile(dir, file)}` : ""} }`));
+        const plain: Buffer[] = [];
+        let offset = 0;
+        const entries = await Promise.all(
+          files.map(async ({ file, executable }) => {
+            if (file.endsWith(".hbs")) return `{ file: ${JSON.stringify(file)}, executable: ${executable}, template: ${await precompile(dir, file)} }`;
+            const bytes = await readFile(path.join(dir, file));
+            plain.push(bytes);
+            offset += bytes.length;
+            return `{ file: ${JSON.stringify(file)}, executable: ${executable}, bytes: [${offset - bytes.length}, ${bytes.length}] }`;
+          }),
+        );
+        await writeLayerBlob(args.path, Buffer.concat(plain));
         return { contents: `export default [\n${entries.join(",\n")}\n];\n`, loader: "js", watchFiles: files.map(({ file }) => path.join(dir, file)) };
       });
     },
   };
+}
+
+/**
+ * A layer's plain files, one after the other, compressed with brotli at its best into
+ * dist/cli/layers/<layer>.br: the package ships these instead of templates/ (Go source packs
+ * about 5:1), so it stays small and an install writes a handful of files, not hundreds.
+ */
+async function writeLayerBlob(layer: string, bytes: Buffer): Promise<void> {
+  const compressed = brotliCompressSync(bytes, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  });
+  await fs.outputFile(path.join(packageRoot, layerBlobsDir, `${layer}.br`), compressed);
 }
 
 /** A template's precompiled form, as Handlebars.template takes it (JavaScript source). */

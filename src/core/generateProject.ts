@@ -4,12 +4,13 @@ import fs from "fs-extra";
 import { defineProjectGenerator, registerActionTypes } from "../../generators/projectGenerator.js";
 import type { ProjectSpec } from "../specs/schema.js";
 import type { Answers } from "./answers.js";
+import { parseGoVersions } from "./goToolchain.js";
 import { layerPlacements, moduleRewrites } from "./layers.js";
+import { loadLayer } from "./loadLayer.js";
 import { templatesDir } from "./packageInfo.js";
 import { createRenderer } from "./renderer.js";
-import { renderTree, type Layer } from "./renderTree.js";
+import { renderTree } from "./renderTree.js";
 import { manifest, templateContext } from "./templateContext.js";
-import { templateIndex } from "./templateIndex.js";
 
 /**
  * The generation core: renders the project described by spec and answers into destDir, which
@@ -34,7 +35,9 @@ export async function generateProject(
   const plop = await nodePlop(undefined, { destBasePath: destDir, force: false });
 
   const render = createRenderer();
-  const context = templateContext(spec, answers);
+  // The Go versions from the project layer's own go.mod, as it is shipped (templates/ or the bundle).
+  const go = parseGoVersions(layers.get(spec.id)!.read("go.mod").toString("utf8"), path.join(templates, spec.id, "go.mod"));
+  const context = templateContext(spec, answers, go);
   const rewrites = moduleRewrites(spec, answers);
   const placements = new Map(layerPlacements(spec, answers).map((placement) => [placement.layer, placement]));
   const errors: unknown[] = [];
@@ -67,16 +70,4 @@ export async function generateProject(
     throw new Error(`generating ${spec.id} failed: ${message}`, { cause });
   }
   return [...written].sort();
-}
-
-/**
- * A layer's files: from the bundle's index when rendering the templates/ it was built from (no
- * walk of the folder, no template read or compiled), otherwise read from the folder.
- */
-async function loadLayer(templates: string, layer: string): Promise<Layer> {
-  const dir = path.join(templates, layer);
-  const indexed = templates === templatesDir ? templateIndex.get(layer) : undefined;
-  if (indexed) return { dir, files: await indexed() };
-  const { readLayer } = await import("./readLayer.js");
-  return { dir, files: await readLayer(dir) };
 }

@@ -3,6 +3,7 @@ import fs from "fs-extra";
 
 import type { LayerPlacement } from "./layers.js";
 import { rewriteModulePaths, type ModuleRewrite } from "./modulePaths.js";
+import type { Layer } from "./loadLayer.js";
 import type { Render } from "./renderer.js";
 import type { LayerFile } from "./templateIndex.js";
 
@@ -34,12 +35,6 @@ export function outputPath(templatePath: string, placement: Pick<LayerPlacement,
   return placement.into ? `${placement.into}/${out}` : out;
 }
 
-/** A template layer: its folder, and its files (readLayer.ts, or the bundle's templateIndex). */
-export interface Layer {
-  dir: string;
-  files: readonly LayerFile[];
-}
-
 /**
  * Renders one template layer into destDir: `*.hbs` files through Handlebars, every other file
  * copied as it is (so Actions `${{ }}` and Go templates stay intact), then the placeholder module
@@ -62,7 +57,7 @@ export function renderTree(
   for (const dir of new Set(files.map(({ target }) => path.dirname(path.join(destDir, target))))) fs.mkdirSync(dir, { recursive: true });
   for (const entry of files) {
     const dest = path.join(destDir, entry.target);
-    fs.writeFileSync(dest, contents(layer.dir, entry, context, render, rewrites));
+    fs.writeFileSync(dest, contents(layer, entry, context, render, rewrites));
     // Exactly 0644 or 0755, whatever the umask: the tree is the same on every machine.
     fs.chmodSync(dest, entry.executable ? 0o755 : 0o644);
   }
@@ -70,11 +65,10 @@ export function renderTree(
 }
 
 /** A file's generated contents: a template rendered, or the stored bytes with module paths rewritten. */
-function contents(layerDir: string, { file, template }: LayerFile, context: object, render: Render, rewrites: readonly ModuleRewrite[]): string | Buffer {
-  const source = path.join(layerDir, file);
-  if (file.endsWith(".hbs")) return rewriteModulePaths(render(template ?? fs.readFileSync(source, "utf8"), context, file), rewrites);
+function contents(layer: Layer, { file, template }: LayerFile, context: object, render: Render, rewrites: readonly ModuleRewrite[]): string | Buffer {
+  if (file.endsWith(".hbs")) return rewriteModulePaths(render(template ?? layer.read(file).toString("utf8"), context, file), rewrites);
   // Copied byte for byte unless a placeholder path is in it (binary files never match).
-  const bytes = fs.readFileSync(source);
+  const bytes = layer.read(file);
   const text = bytes.toString("utf8");
   const rewritten = rewriteModulePaths(text, rewrites);
   return rewritten === text ? bytes : rewritten;

@@ -40,14 +40,15 @@ const serviceEnv: Record<Service, [string, string]> = {
   rabbitmq: ["AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"],
 };
 
-export function templateContext(spec: ProjectSpec, answers: Answers): TemplateContext {
+/** go: the project's Go versions, by default read from templates/<id>/go.mod. */
+export function templateContext(spec: ProjectSpec, answers: Answers, go: GoVersions = templateGoVersions(spec.id)): TemplateContext {
   const binaries = spec.binaries.map((binary) => (binary === "{{name}}" ? answers.name : binary));
   return {
     name: answers.name,
     module: answers.module,
     options: answers.options,
     project: { title: spec.title },
-    go: templateGoVersions(spec.id),
+    go,
     tools: spec.tools,
     services: {
       postgres: spec.services.includes("postgres"),
