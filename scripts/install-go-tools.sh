@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Go tools the tests check generated repositories with, at the versions pinned
-# once: golangci-lint in the project specs (tools.golangciLint, all the same), actionlint in
-# package.json (config.goTools.actionlint). `go install` from the module proxy; no binary downloads.
+# once: golangci-lint in the project specs (tools.golangciLint, all the same); actionlint,
+# kustomize and helm in package.json (config.goTools; kustomize and helm render the chat
+# project's Kubernetes manifests). `go install` from the module proxy; no binary downloads.
 # --if-go: do nothing (and say so) when Go is not installed, so `npm test` still runs the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +28,6 @@ install_tool() { # name module version
 [ -f dist/scripts/toolVersions.js ] || npm run --silent build
 install_tool golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint "$(node dist/scripts/toolVersions.js golangciLint)"
 install_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$(node -p 'require("./package.json").config.goTools.actionlint')"
+go_tool_pin() { node -p "require('./package.json').config.goTools.$1"; }
+install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$(go_tool_pin kustomize)"
+install_tool helm helm.sh/helm/v4/cmd/helm "$(go_tool_pin helm)"

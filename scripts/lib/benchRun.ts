@@ -1,6 +1,7 @@
 // The plumbing the service benchmarks share: a cancellation that Ctrl-C or SIGTERM triggers (the
-// step under way stops; the bench's finally block still cleans up), readiness polling, and
-// parsing figures out of a tool's output.
+// step under way stops; the bench's finally block still cleans up), readiness polling, parsing
+// figures out of a tool's output, medians and a process's CPU time.
+import { readFile } from "node:fs/promises";
 import type { ResultPromise } from "execa";
 
 /** Ctrl-C or SIGTERM aborts the returned signal and sets exit code 130; step() names each step. */
@@ -57,5 +58,26 @@ export async function stop(running: Map<string, ResultPromise>, label: string): 
   const result = await child;
   if (result.exitCode !== 0) {
     console.error(`warning: ${label} exited with ${result.exitCode ?? result.signal} on SIGTERM:\n${String(result.all).slice(-4000)}`);
+  }
+}
+
+/** The median of xs (the mean of the middle two for an even count); NaN for none. */
+export function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Seconds of CPU (user + system) process pid has used so far, from /proc; NaN elsewhere. */
+export async function cpuSeconds(pid: number | undefined): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // The fields after the command name, which is in parentheses and may hold spaces; utime and
+    // stime are in clock ticks, 100 a second on Linux (USER_HZ).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
   }
 }

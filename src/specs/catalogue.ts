@@ -1,4 +1,5 @@
 import type { ProjectSpec } from "./schema.js";
+import { chat } from "./chat.js";
 import { cli } from "./cli.js";
 import { jobQueue } from "./jobQueue.js";
 import { urlShortener } from "./urlShortener.js";
@@ -8,7 +9,7 @@ import { urlShortener } from "./urlShortener.js";
  * CLI is built (scripts/build.ts), not at every run: a run trusts the data it ships with and
  * never loads zod.
  */
-const specs: readonly ProjectSpec[] = [urlShortener, jobQueue, cli];
+const specs: readonly ProjectSpec[] = [urlShortener, jobQueue, chat, cli];
 
 export function catalogue(): ProjectSpec[] {
   return [...specs];

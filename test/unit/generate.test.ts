@@ -120,7 +120,8 @@ describe.each(catalogue().map((spec) => [spec.id, spec] as const))("generating %
     const { dir, files } = await generateInto(id);
     made.push(dir);
     if (!files.includes("docker-compose.yml")) return;
-    const compose = parse(await fs.readFile(path.join(dir, "docker-compose.yml"), "utf8")) as {
+    // merge: compose resolves `<<: *anchor` (the chat services share one x-app block that way).
+    const compose = parse(await fs.readFile(path.join(dir, "docker-compose.yml"), "utf8"), { merge: true }) as {
       services: Record<string, { profiles?: string[] }>;
     };
     const byDefault = Object.entries(compose.services).filter(([, s]) => !s.profiles).map(([name]) => name);
@@ -157,6 +158,7 @@ const envLines: Record<string, RegExp> = {
   httpPort: /^# HTTP_ADDR=:(\d+)$/m,
   codeLength: /^# CODE_LENGTH=(\d+)$/m,
   workerConcurrency: /^WORKER_CONCURRENCY=(\d+)$/m,
+  wsSendQueue: /^WS_SEND_QUEUE=(\d+)$/m,
 };
 
 describe("a failed render", () => {

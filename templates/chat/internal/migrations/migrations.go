@@ -1,0 +1,118 @@
+// Package migrations holds the versioned SQL schemas of the two services that own data, each
+// embedded in its binary and applied with goose's Provider API. Each service has its own
+// database (docs/adr/0001-architecture.md).
+package migrations
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"text/tabwriter"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed auth/*.sql chat/*.sql
+var embedded embed.FS
+
+// Schema names one service's migrations.
+type Schema string
+
+// The schemas.
+const (
+	Auth Schema = "auth"
+	Chat Schema = "chat"
+)
+
+// NewProvider returns a goose Provider for the schema's migrations. A PostgreSQL advisory lock
+// serialises concurrent runs, so several replicas may migrate on start at once.
+func NewProvider(db *sql.DB, schema Schema) (*goose.Provider, error) {
+	fsys, err := fs.Sub(embedded, string(schema))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, fmt.Errorf("migrations: session locker: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithSessionLocker(locker))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
+// Up applies every pending migration of schema.
+func Up(ctx context.Context, logger *slog.Logger, db *sql.DB, schema Schema) error {
+	p, err := NewProvider(db, schema)
+	if err != nil {
+		return err
+	}
+	results, err := p.Up(ctx)
+	for _, r := range results {
+		logResult(ctx, logger, r)
+	}
+	if err != nil {
+		return fmt.Errorf("migrations: up: %w", err)
+	}
+	return nil
+}
+
+// Down rolls back the most recent migration of schema.
+func Down(ctx context.Context, logger *slog.Logger, db *sql.DB, schema Schema) error {
+	p, err := NewProvider(db, schema)
+	if err != nil {
+		return err
+	}
+	r, err := p.Down(ctx)
+	if r != nil {
+		logResult(ctx, logger, r)
+	}
+	if err != nil {
+		return fmt.Errorf("migrations: down: %w", err)
+	}
+	return nil
+}
+
+// Status writes the state of every migration of schema to w.
+func Status(ctx context.Context, db *sql.DB, schema Schema, w io.Writer) error {
+	p, err := NewProvider(db, schema)
+	if err != nil {
+		return err
+	}
+	statuses, err := p.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: status: %w", err)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tSTATE\tAPPLIED AT\tFILE")
+	for _, s := range statuses {
+		applied := "-"
+		if !s.AppliedAt.IsZero() {
+			applied = s.AppliedAt.UTC().Format("2006-01-02T15:04:05Z")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", s.Source.Version, s.State, applied, s.Source.Path)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("migrations: status: %w", err)
+	}
+	return nil
+}
+
+func logResult(ctx context.Context, logger *slog.Logger, r *goose.MigrationResult) {
+	attrs := []slog.Attr{
+		slog.Int64("version", r.Source.Version),
+		slog.String("direction", r.Direction),
+		slog.Duration("duration", r.Duration),
+	}
+	if r.Error != nil {
+		logger.LogAttrs(ctx, slog.LevelError, "migration failed", append(attrs, slog.Any("error", r.Error))...)
+		return
+	}
+	logger.LogAttrs(ctx, slog.LevelInfo, "migration applied", attrs...)
+}
