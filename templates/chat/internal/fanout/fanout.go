@@ -100,6 +100,9 @@ func FromProto(pb *chatv1.Message) chat.Message {
 	return chat.Message{ID: pb.GetId(), RoomID: pb.GetRoomId(), UserID: pb.GetUserId(), Username: pb.GetUsername(), Body: pb.GetBody(), CreatedAt: pb.GetCreateTime().AsTime()}
 }
 
+// pingInterval is how often the connection to NATS is probed when it is idle.
+const pingInterval = 10 * time.Second
+
 // Connect connects to NATS, named name, reconnecting forever: a live feed that is down for a
 // while comes back by itself.
 func Connect(ctx context.Context, url, name string, logger *slog.Logger) (*nats.Conn, error) {
@@ -107,6 +110,10 @@ func Connect(ctx context.Context, url, name string, logger *slog.Logger) (*nats.
 		nats.Name(name),
 		nats.MaxReconnects(-1),
 		nats.RetryOnFailedConnect(false),
+		// A network that drops silently (no FIN, no RST) is noticed within 3 pings (30 s),
+		// not nats.go's default 2 min × 2: until then readiness says ok and messages are lost.
+		nats.PingInterval(pingInterval),
+		nats.MaxPingsOutstanding(2),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			logger.WarnContext(ctx, "nats disconnected", slog.Any("error", err))
 		}),

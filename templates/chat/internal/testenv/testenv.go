@@ -1,5 +1,6 @@
 // Package testenv gives integration tests isolated resources on the real services named by
-// DATABASE_URL and NATS_URL, and skips them, saying why, when those are unset.
+// DATABASE_URL and NATS_URL, and skips them, saying why, when those are unset. Its Proxy lets a
+// test cut a service off from the code under test, and restore it.
 package testenv
 
 import (
@@ -62,8 +63,15 @@ func DatabaseURL(tb testing.TB) string {
 // Pool returns a pool on a fresh database with schema applied, closed when the test ends.
 func Pool(tb testing.TB, schema migrations.Schema) *pgxpool.Pool {
 	tb.Helper()
+	return PoolAt(tb, DatabaseURL(tb), schema)
+}
+
+// PoolAt returns a pool on the database at dbURL (a DatabaseURL, or one through a Proxy) with
+// schema applied, closed when the test ends.
+func PoolAt(tb testing.TB, dbURL string, schema migrations.Schema) *pgxpool.Pool {
+	tb.Helper()
 	ctx := tb.Context()
-	pool, err := pgdb.Open(ctx, pgdb.Options{URL: DatabaseURL(tb)})
+	pool, err := pgdb.Open(ctx, pgdb.Options{URL: dbURL})
 	if err != nil {
 		tb.Fatal(err)
 	}
