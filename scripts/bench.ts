@@ -14,6 +14,7 @@ import fs from "fs-extra";
 import { glob } from "tinyglobby";
 
 import { packageRoot } from "../src/core/packageInfo.js";
+import { median } from "./lib/benchRun.js";
 
 const runs = Number(process.argv[2] ?? 20);
 const installRuns = Math.max(3, Math.round(runs / 4));
@@ -25,11 +26,6 @@ interface Sample {
   cpu: number;
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), "gopher-bench-"));
 // Reports the CPU time of the node process it is preloaded into, user and system, when it exits.

@@ -25,7 +25,7 @@ import { completeAnswers } from "../src/core/answers.js";
 import { generateProject } from "../src/core/generateProject.js";
 import { packageRoot } from "../src/core/packageInfo.js";
 import { findSpec } from "../src/specs/catalogue.js";
-import { cancellation, grab, stop, waitFor } from "./lib/benchRun.js";
+import { cancellation, cpuSeconds, grab, median, stop, waitFor } from "./lib/benchRun.js";
 import { freePort, reachable } from "./lib/net.js";
 
 const spec = findSpec("url-shortener");
@@ -60,18 +60,6 @@ const databaseUrl = () => {
   return u.toString();
 };
 
-/** Seconds of CPU (user + system) the process has used so far, from /proc; NaN elsewhere. */
-const clockTicks = Number((await execa("getconf", ["CLK_TCK"], { reject: false })).stdout) || 100;
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  try {
-    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 interface Run {
   rps: number;
@@ -104,11 +92,6 @@ async function load(base: string, pid: number | undefined, duration: number, scr
   };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 // wrk requests the codes of the links file in turn, each thread from its own random start.
 const wrkScript = `
