@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"example.com/gopher-template/plumbing/testproxy"
+
 	"example.com/gopher-template/chat/internal/chat"
 	"example.com/gopher-template/chat/internal/chat/chattest"
 	"example.com/gopher-template/chat/internal/chatpg"
@@ -26,7 +28,7 @@ import (
 // the outage is lost.
 func TestServiceSurvivesAPostgresOutage(t *testing.T) {
 	t.Parallel()
-	dbURL, proxy := testenv.ProxyURL(t, testenv.DatabaseURL(t))
+	dbURL, proxy := testproxy.ForURL(t, testenv.DatabaseURL(t))
 	pool := testenv.PoolAt(t, dbURL, migrations.Chat)
 	svc := chat.NewService(slog.New(slog.DiscardHandler), chatpg.New(pool), chattest.NewMemoryFeed())
 	ada := chat.User{ID: uuid.NewString(), Name: "ada"}

@@ -14,6 +14,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 
+	"example.com/gopher-template/plumbing/testproxy"
+
 	"example.com/gopher-template/chat/internal/chat"
 	"example.com/gopher-template/chat/internal/fanout"
 	"example.com/gopher-template/chat/internal/testenv"
@@ -44,7 +46,7 @@ const (
 func TestFeedSurvivesANATSOutage(t *testing.T) {
 	t.Parallel()
 	natsURL, prefix := testenv.NATS(t)
-	proxied, proxy := testenv.ProxyURL(t, natsURL)
+	proxied, proxy := testproxy.ForURL(t, natsURL)
 	logger := slog.New(slog.DiscardHandler)
 	connect := func(url string) (*nats.Conn, *fanout.Feed) {
 		nc, err := fanout.Connect(t.Context(), url, "fanout-outage-test", logger)

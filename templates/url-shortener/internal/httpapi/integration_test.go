@@ -15,6 +15,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"example.com/gopher-template/plumbing/health"
+	"example.com/gopher-template/plumbing/testproxy"
 
 	"example.com/gopher-template/url-shortener/internal/hits"
 	"example.com/gopher-template/url-shortener/internal/httpapi"
@@ -64,7 +65,7 @@ type stackOptions struct {
 	// one that cannot reach Redis.
 	redisClient *goredis.Client
 	// postgres, when not nil, turns the URL of the test's database into the
-	// one the service uses, e.g. through a testenv.Proxy.
+	// one the service uses, e.g. through a testproxy.Proxy.
 	postgres func(t *testing.T, url string) string
 	// localTTL, when positive, puts an in-process cache with that TTL in
 	// front of Redis, as run does.
@@ -255,9 +256,9 @@ func TestIntegrationRedisUnavailable(t *testing.T) {
 // has lost PostgreSQL, and its cache entry ends when the link expires.
 func TestIntegrationPostgresUnavailable(t *testing.T) {
 	t.Parallel()
-	var proxy *testenv.Proxy
+	var proxy *testproxy.Proxy
 	s := newStack(t, stackOptions{postgres: func(t *testing.T, url string) string {
-		url, proxy = testenv.ProxyURL(t, url)
+		url, proxy = testproxy.ForURL(t, url)
 		return url
 	}})
 	kept := s.create(t, `{"url":"https://example.org/kept"}`, nil)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"example.com/gopher-template/plumbing/testproxy"
+
 	"example.com/gopher-template/url-shortener/internal/link"
 	"example.com/gopher-template/url-shortener/internal/migrations"
 	"example.com/gopher-template/url-shortener/internal/pgstore"
@@ -134,7 +136,7 @@ func TestRepositoryList(t *testing.T) {
 // statement whatever the number of codes, rather than one UPDATE per code.
 func TestRepositoryAddHitsInOneRoundTrip(t *testing.T) {
 	t.Parallel()
-	url, proxy := testenv.ProxyURL(t, testenv.Postgres(t))
+	url, proxy := testproxy.ForURL(t, testenv.Postgres(t))
 	repo := openRepository(t, url)
 	ctx := t.Context()
 	const codes = 300

@@ -1,4 +1,4 @@
-package testenv_test
+package testproxy_test
 
 import (
 	"bufio"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"example.com/gopher-template/chat/internal/testenv"
+	"example.com/gopher-template/plumbing/testproxy"
 )
 
 // The proxy forwards, cuts every connection and refuses new ones, then forwards again at the
@@ -16,7 +16,7 @@ import (
 func TestProxyCutAndRestore(t *testing.T) {
 	t.Parallel()
 	echo := startEcho(t)
-	proxy := testenv.StartProxy(t, echo)
+	proxy := testproxy.Start(t, echo)
 
 	before, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", proxy.Addr())
 	if err != nil {
@@ -25,6 +25,9 @@ func TestProxyCutAndRestore(t *testing.T) {
 	defer before.Close()
 	if err := roundTrip(before); err != nil {
 		t.Fatalf("through the proxy: %v", err)
+	}
+	if n := proxy.Sends(); n < 1 {
+		t.Errorf("Sends() = %d after a round trip, want at least 1", n)
 	}
 
 	proxy.Cut()
@@ -73,7 +76,7 @@ func startEcho(t *testing.T) string {
 
 // dialAndRoundTrip makes a new connection to the proxy and a round trip on it. During a cut,
 // either fails: the proxy accepts the connection and resets it at once.
-func dialAndRoundTrip(t *testing.T, p *testenv.Proxy) error {
+func dialAndRoundTrip(t *testing.T, p *testproxy.Proxy) error {
 	t.Helper()
 	conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", p.Addr())
 	if err != nil {

@@ -1,4 +1,8 @@
-package testenv
+// Package testproxy is a TCP proxy for integration tests: it stands between the code under test
+// and a real service (PostgreSQL, Redis, NATS) and can cut the connection and restore it, so a
+// test proves what happens when a service goes away under load, without touching the shared
+// service that every other test still reaches directly.
+package testproxy
 
 import (
 	"context"
@@ -6,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -33,24 +38,28 @@ type Proxy struct {
 
 	acceptor   sync.WaitGroup
 	forwarders sync.WaitGroup
+
+	// sends counts the reads from clients forwarded to the target.
+	sends atomic.Int64
 }
 
-// ProxyURL starts a Proxy to the host and port of rawURL, such as a postgres:// or nats:// URL,
-// and returns rawURL pointing at the proxy instead. The proxy is closed when the test ends.
-func ProxyURL(tb testing.TB, rawURL string) (string, *Proxy) {
+// ForURL starts a Proxy to the host and port of rawURL, such as a postgres://, redis:// or
+// nats:// URL, and returns rawURL pointing at the proxy instead. The proxy is closed when the
+// test ends.
+func ForURL(tb testing.TB, rawURL string) (string, *Proxy) {
 	tb.Helper()
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
 		tb.Fatalf("proxy: %q is not a URL with a host: %v", rawURL, err)
 	}
-	p := StartProxy(tb, u.Host)
+	p := Start(tb, u.Host)
 	u.Host = p.Addr()
 	return u.String(), p
 }
 
-// StartProxy listens on a free loopback port and forwards every connection to target
-// (host:port). The proxy is closed when the test ends.
-func StartProxy(tb testing.TB, target string) *Proxy {
+// Start listens on a free loopback port and forwards every connection to target (host:port).
+// The proxy is closed when the test ends.
+func Start(tb testing.TB, target string) *Proxy {
 	tb.Helper()
 	ln, err := (&net.ListenConfig{}).Listen(tb.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,6 +74,10 @@ func StartProxy(tb testing.TB, target string) *Proxy {
 
 // Addr is the proxy's host:port.
 func (p *Proxy) Addr() string { return p.listener.Addr().String() }
+
+// Sends returns how many times so far the proxy passed on what a client had sent: at least once
+// per request whose answer a client awaits before sending more, so it counts round trips.
+func (p *Proxy) Sends() int64 { return p.sends.Load() }
 
 // Cut closes every open connection, as a server that went away would, and refuses new ones
 // until Restore. It returns once nothing passes through the proxy any more. Cutting a cut proxy
@@ -145,9 +158,23 @@ func (p *Proxy) forward(dials context.Context, client net.Conn) {
 	}
 	defer p.untrack(server)
 	var pipes sync.WaitGroup
-	pipes.Go(func() { pipe(server, client) })
+	pipes.Go(func() { pipe(server, countingReader{client, &p.sends}) })
 	pipe(client, server)
 	pipes.Wait()
+}
+
+// countingReader counts the reads that return data.
+type countingReader struct {
+	net.Conn
+	reads *atomic.Int64
+}
+
+func (r countingReader) Read(b []byte) (int, error) {
+	n, err := r.Conn.Read(b)
+	if n > 0 {
+		r.reads.Add(1)
+	}
+	return n, err // unwrapped: io.Copy looks for io.EOF
 }
 
 // pipe copies src to dst, then closes both, which ends the other direction.
