@@ -1,7 +1,7 @@
 // npm run build (after tsc): bundles the published CLI into dist/cli/, the way create-vite ships
 // itself: one ES module graph with every library inside, so the package has no runtime
 // dependencies. tsc's dist/src, dist/generators and dist/scripts stay for the maintainer scripts
-// and the README's run from a clone; the package ships dist/cli and templates/ only.
+// and the README's run from a clone; the package ships dist/cli only.
 // - The specs are checked against their schema here, so a run never loads zod.
 // - Every layer of templates/ is listed into the bundle, each `.hbs` precompiled and the other
 //   files' bytes in one brotli blob a layer: the package ships no templates/, and a run never
@@ -43,17 +43,17 @@ function templateIndex(): esbuild.Plugin {
       build.onLoad({ filter: /.*/, namespace: "template-layer" }, async (args) => {
         const dir = path.join(templatesDir, args.path);
         const files = await readLayer(dir);
+        // Read side by side, laid out in the layer's order: the same templates give the same blob.
+        const contents = await Promise.all(files.map(async ({ file }) => (file.endsWith(".hbs") ? precompile(dir, file) : readFile(path.join(dir, file)))));
         const plain: Buffer[] = [];
         let offset = 0;
-        const entries = await Promise.all(
-          files.map(async ({ file, executable }) => {
-            if (file.endsWith(".hbs")) return `{ file: ${JSON.stringify(file)}, executable: ${executable}, template: ${await precompile(dir, file)} }`;
-            const bytes = await readFile(path.join(dir, file));
-            plain.push(bytes);
-            offset += bytes.length;
-            return `{ file: ${JSON.stringify(file)}, executable: ${executable}, bytes: [${offset - bytes.length}, ${bytes.length}] }`;
-          }),
-        );
+        const entries = files.map(({ file, executable }, i) => {
+          const content = contents[i]!;
+          if (typeof content === "string") return `{ file: ${JSON.stringify(file)}, executable: ${executable}, template: ${content} }`;
+          plain.push(content);
+          offset += content.length;
+          return `{ file: ${JSON.stringify(file)}, executable: ${executable}, bytes: [${offset - content.length}, ${content.length}] }`;
+        });
         await writeLayerBlob(args.path, Buffer.concat(plain));
         return { contents: `export default [\n${entries.join(",\n")}\n];\n`, loader: "js", watchFiles: files.map(({ file }) => path.join(dir, file)) };
       });
