@@ -230,16 +230,10 @@ func (h *wsHandler) readLoop(ctx context.Context, conn *wsConn, callCtx context.
 			case websocket.CloseStatus(err) != -1: // the client closed
 				conn.closeWith(websocket.CloseStatus(err), "")
 			case errors.Is(err, context.Canceled):
+			case strings.Contains(err.Error(), "read limited"): // coder/websocket's SetReadLimit error
+				conn.closeWith(websocket.StatusMessageTooBig, "frame too large")
 			default:
-				var tooBig bool
-				if strings.Contains(err.Error(), "read limited") {
-					tooBig = true
-				}
-				if tooBig {
-					conn.closeWith(websocket.StatusMessageTooBig, "frame too large")
-				} else {
-					conn.closeWith(websocket.StatusProtocolError, "read failed")
-				}
+				conn.closeWith(websocket.StatusProtocolError, "read failed")
 			}
 			conn.cancel()
 			return
@@ -379,11 +373,8 @@ func bearerToken(r *http.Request) (token string, protocols []string) {
 	for _, field := range r.Header.Values("Sec-WebSocket-Protocol") {
 		for p := range strings.SplitSeq(field, ",") {
 			p = strings.TrimSpace(p)
-			if t, ok := strings.CutPrefix(p, bearerProtocolStart); ok {
-				if token == "" {
-					token = t
-				}
-				continue
+			if t, ok := strings.CutPrefix(p, bearerProtocolStart); ok && token == "" {
+				token = t
 			}
 		}
 	}
