@@ -1,6 +1,7 @@
 import type { ProjectSpec } from "./schema.js";
 import { chat } from "./chat.js";
 import { cli } from "./cli.js";
+import { ecommerce } from "./ecommerce.js";
 import { jobQueue } from "./jobQueue.js";
 import { urlShortener } from "./urlShortener.js";
 
@@ -9,7 +10,7 @@ import { urlShortener } from "./urlShortener.js";
  * CLI is built (scripts/build.ts), not at every run: a run trusts the data it ships with and
  * never loads zod.
  */
-const specs: readonly ProjectSpec[] = [urlShortener, jobQueue, chat, cli];
+const specs: readonly ProjectSpec[] = [urlShortener, jobQueue, chat, ecommerce, cli];
 
 export function catalogue(): ProjectSpec[] {
   return [...specs];

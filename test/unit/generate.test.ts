@@ -159,6 +159,8 @@ const envLines: Record<string, RegExp> = {
   codeLength: /^# CODE_LENGTH=(\d+)$/m,
   workerConcurrency: /^WORKER_CONCURRENCY=(\d+)$/m,
   wsSendQueue: /^WS_SEND_QUEUE=(\d+)$/m,
+  lowStockThreshold: /^LOW_STOCK_THRESHOLD=(\d+)$/m,
+  maxDeliveryAttempts: /^MAX_DELIVERY_ATTEMPTS=(\d+)$/m,
 };
 
 describe("a failed render", () => {
