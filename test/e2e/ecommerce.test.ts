@@ -81,6 +81,61 @@ describe.skipIf(skipReason)("ecommerce, generated and put through the Go ladder"
     }
   }, 900_000);
 
+  it("make db, then make run from one .env: api and worker on their own addresses confirm an order, and Ctrl-C stops both quietly", async () => {
+    const dbName = `ecommerce_run_${randomBytes(6).toString("hex")}`;
+    const prefix = `e2e-run-${randomBytes(6).toString("hex")}`;
+    const [apiPort, workerPort, apiAdmin, workerAdmin] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const databaseUrl = `postgres://postgres@127.0.0.1:5432/${dbName}?sslmode=disable`;
+    // .env.example as a user without Docker fills it in: the services they run, free ports.
+    const env = (await fs.readFile(path.join(dir, ".env.example"), "utf8"))
+      .replace(/^DATABASE_URL=.*$/m, `DATABASE_URL=${databaseUrl}`)
+      .replace(/^AMQP_URL=.*$/m, `AMQP_URL=${services.rabbitmq.url}`)
+      .replace(/^# AMQP_PREFIX=.*$/m, `AMQP_PREFIX=${prefix}`)
+      .replace(/^API_ADDR=.*$/m, `API_ADDR=127.0.0.1:${apiPort}`)
+      .replace(/^WORKER_ADDR=.*$/m, `WORKER_ADDR=127.0.0.1:${workerPort}`)
+      .replace(/^# API_ADMIN_ADDR=.*$/m, `API_ADMIN_ADDR=127.0.0.1:${apiAdmin}`)
+      .replace(/^# WORKER_ADMIN_ADDR=.*$/m, `WORKER_ADMIN_ADDR=127.0.0.1:${workerAdmin}`)
+      .replace(/^RETRY_DELAY=.*$/m, "RETRY_DELAY=200ms");
+    await fs.writeFile(path.join(dir, ".env"), env);
+    const make = (args: string[]) => execa("make", ["--no-print-directory", ...args], { cwd: dir, env: childEnv(), extendEnv: false, reject: false, all: true });
+    let run: ResultPromise | undefined;
+    try {
+      const db = await make(["db"]);
+      expect(db.exitCode, String(db.all)).toBe(0);
+      expect(String(db.all)).toMatch(new RegExp(`created database ${dbName}`));
+      // Its own process group, as a terminal's foreground job: Ctrl-C reaches make and both binaries.
+      run = execa("make", ["--no-print-directory", "run"], { cwd: dir, env: childEnv(), extendEnv: false, reject: false, all: true, detached: true });
+      const base = `http://127.0.0.1:${apiPort}`;
+      await Promise.all([waitFor(`${base}/readyz`, 240_000), waitFor(`http://127.0.0.1:${workerPort}/readyz`, 240_000)]);
+
+      const admin = { email: "owner@example.com", name: "Owner", password: "correct horse battery" };
+      expect((await call(base, "POST", "/v1/auth/register", admin)).status).toBe(201);
+      const promoted = await make(["promote", `EMAIL=${admin.email}`]);
+      expect(promoted.exitCode, String(promoted.all)).toBe(0);
+      const token = await login(base, admin);
+      const product = await call(base, "POST", "/v1/products", { sku: "CAP-1", name: "Cap", description: "", price_cents: 900, stock: 10 }, token);
+      expect(product.status).toBe(201);
+      const placed = await call(base, "POST", "/v1/orders", { items: [{ product_id: (product.body as { id: string }).id, quantity: 1 }] }, token);
+      expect(placed.status).toBe(201);
+      const orderId = (placed.body as { id: string }).id;
+      await until(async () => ((await call(base, "GET", `/v1/orders/${orderId}`, undefined, token)).body as { status: string }).status === "confirmed", 30_000, "the order confirmed by the worker");
+
+      process.kill(-run.pid!, "SIGINT");
+      const stopped = await run;
+      const output = String(stopped.all);
+      expect(stopped.exitCode === 0 || stopped.signal === "SIGINT", `make run after Ctrl-C: ${stopped.exitCode ?? stopped.signal}\n${output}`).toBe(true);
+      expect(output).not.toMatch(/\*\*\*|Error \d+/);
+      // Each binary stops its server and its pprof listener.
+      expect(output.match(/"msg":"http server stopped"/g), "both binaries stopped both their servers").toHaveLength(4);
+    } finally {
+      if (run && run.exitCode === null && run.signalCode === null) process.kill(-run.pid!, "SIGKILL");
+      await run;
+      await fs.remove(path.join(dir, ".env"));
+      await execa(path.join(dir, "bin", "worker"), ["teardown"], { env: childEnv({ AMQP_URL: services.rabbitmq.url, AMQP_PREFIX: prefix }), extendEnv: false, reject: false });
+      await execa("psql", ["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`], { reject: false });
+    }
+  }, 600_000);
+
   it("boots api and worker as processes: an admin's product, the last units sold once, orders confirmed by the worker across a kill -9; SIGTERM stops both with 0", async () => {
     const bin = path.join(dir, "out");
     await buildLikeDockerfile(dir, bin);

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -71,11 +72,18 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	}
 	stores := store.New(client)
 
-	conn, err := rabbit.Dial(ctx, rabbit.Options{URL: cfg.AMQPURL, Name: config.AppName + "-worker", Logger: logger})
+	// Publishing and consuming on separate connections: under a memory or disk alarm the broker
+	// stops reading from connections that publish, and the consumers' acks must still get through.
+	conn, err := rabbit.Dial(ctx, rabbit.Options{URL: cfg.AMQPURL, Name: config.AppName + "-worker-consume", Logger: logger})
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	pubConn, err := rabbit.Dial(ctx, rabbit.Options{URL: cfg.AMQPURL, Name: config.AppName + "-worker-publish", Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer pubConn.Close()
 	topology, err := rabbit.NewTopology(rabbit.TopologyOptions{Prefix: cfg.AMQPPrefix, RetryDelay: cfg.RetryDelay, MaxAttempts: cfg.MaxDeliveryAttempts})
 	if err != nil {
 		return err
@@ -105,7 +113,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 
 	relay, err := outbox.NewRelay(outbox.Options{
 		Store:        stores.Outbox,
-		Publisher:    rabbit.NewPublisher(conn, topology),
+		Publisher:    rabbit.NewPublisher(pubConn, topology),
 		BatchSize:    cfg.RelayBatch,
 		PollInterval: cfg.RelayInterval,
 		Timeout:      cfg.RequestTimeout,
@@ -126,15 +134,18 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	for _, r := range routes {
 		consumer, err := rabbit.NewConsumer(rabbit.ConsumerOptions{
 			Conn:           conn,
+			PublishConn:    pubConn,
 			Topology:       topology,
 			Consumer:       r.Consumer,
 			Handler:        handler.Handle,
 			Concurrency:    cfg.Concurrency,
 			Prefetch:       cfg.Prefetch,
 			HandlerTimeout: cfg.RequestTimeout,
-			StopTimeout:    cfg.ShutdownTimeout / 2,
-			Logger:         logger.With(slog.String("consumer", r.Consumer)),
-			Recorder:       consumerMetrics,
+			// Within the one shutdown deadline: the HTTP drain, then the handlers in flight,
+			// then the connections' close.
+			StopTimeout: cfg.ShutdownTimeout / 3,
+			Logger:      logger.With(slog.String("consumer", r.Consumer)),
+			Recorder:    consumerMetrics,
 		})
 		if err != nil {
 			return err
@@ -146,7 +157,9 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	mux.Handle("GET /healthz", health.Healthz())
 	mux.Handle("GET /readyz", health.Readyz(logger,
 		health.Check{Name: "postgres", Required: true, Check: db.PingContext},
-		health.Check{Name: "rabbitmq", Required: true, Check: conn.Ping},
+		health.Check{Name: "rabbitmq", Required: true, Check: func(ctx context.Context) error {
+			return errors.Join(conn.Ping(ctx), pubConn.Ping(ctx))
+		}},
 	))
 	mux.Handle("GET /metrics", metrics.Handler(reg))
 	return app.Serve(ctx, logger, app.Service{

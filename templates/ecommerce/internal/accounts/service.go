@@ -102,7 +102,11 @@ type Registration struct {
 func (s *Service) Register(ctx context.Context, r Registration) (Customer, error) {
 	email := NormalizeEmail(r.Email)
 	name := strings.TrimSpace(r.Name)
-	if err := errors.Join(validateEmail(email), validateName(name), validatePassword(r.Password)); err != nil {
+	emailErr := validateEmail(email)
+	if !isText(r.Email) { // checked before NormalizeEmail, which makes invalid UTF-8 valid
+		emailErr = &FieldError{"email", notText}
+	}
+	if err := errors.Join(emailErr, validateName(name), validatePassword(r.Password)); err != nil {
 		return Customer{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, r.Password)
@@ -124,10 +128,13 @@ type Session struct {
 }
 
 // Login checks the password and returns an access token: ErrInvalidCredentials for an unknown
-// email, a wrong password or an over-long one (refused without hashing), ErrBusy, or another
-// error. An unknown email costs one hash, as a known one does.
+// email, a wrong password or an over-long one, ErrBusy, or another error. An unknown email
+// costs one hash, as a known one does. An over-long password and an email that is not text
+// (a NUL character or invalid UTF-8: no account can have it, and the store could not look it
+// up) are ErrInvalidCredentials at once, without a lookup or a hash: that tells nothing about
+// which accounts exist.
 func (s *Service) Login(ctx context.Context, email, pw string) (Session, error) {
-	if utf8.RuneCountInString(pw) > MaxPasswordLength {
+	if utf8.RuneCountInString(pw) > MaxPasswordLength || !isText(email) {
 		return Session{}, ErrInvalidCredentials
 	}
 	c, err := s.repo.ByEmail(ctx, NormalizeEmail(email))
@@ -154,8 +161,12 @@ func (s *Service) Login(ctx context.Context, email, pw string) (Session, error) 
 	return Session{AccessToken: tok, ExpiresAt: exp, Customer: c}, nil
 }
 
-// Promote makes the customer with this email an admin (from the next login on).
+// Promote makes the customer with this email an admin (from the next login on): ErrNotFound if
+// there is none (as for an email that is not text, which no account can have).
 func (s *Service) Promote(ctx context.Context, email string) error {
+	if !isText(email) {
+		return fmt.Errorf("accounts: promote: %w", ErrNotFound)
+	}
 	if err := s.repo.SetRole(ctx, NormalizeEmail(email), RoleAdmin); err != nil {
 		return fmt.Errorf("accounts: promote: %w", err)
 	}
@@ -164,6 +175,15 @@ func (s *Service) Promote(ctx context.Context, email string) error {
 
 // NormalizeEmail is the form emails are stored and looked up in: trimmed, lower case.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// notText is the reason of a field that isText refuses.
+const notText = "must be UTF-8 text without NUL characters"
+
+// isText reports whether s is text the store can hold: valid UTF-8 without NUL characters
+// (PostgreSQL refuses both in text columns and parameters).
+func isText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
 
 func validateEmail(email string) error {
 	if email == "" || len(email) > MaxEmailLength {
@@ -177,6 +197,9 @@ func validateEmail(email string) error {
 }
 
 func validateName(name string) error {
+	if !isText(name) {
+		return &FieldError{"name", notText}
+	}
 	if name == "" || utf8.RuneCountInString(name) > MaxNameLength {
 		return &FieldError{"name", fmt.Sprintf("must be 1 to %d characters", MaxNameLength)}
 	}

@@ -108,6 +108,12 @@ func TestRegisterValidates(t *testing.T) {
 		{"blank name", accounts.Registration{Email: "a@example.com", Name: "  ", Password: "correct horse"}, "name"},
 		{"short password", accounts.Registration{Email: "a@example.com", Name: "A", Password: "seven77"}, "password"},
 		{"long password", accounts.Registration{Email: "a@example.com", Name: "A", Password: strings.Repeat("p", 129)}, "password"},
+		// Text PostgreSQL cannot store is the client's mistake, not the server's.
+		{"NUL in the name", accounts.Registration{Email: "a@example.com", Name: "A\x00", Password: "correct horse"}, "name"},
+		{"invalid UTF-8 in the name", accounts.Registration{Email: "a@example.com", Name: "Andr\xe9", Password: "correct horse"}, "name"},
+		{"NUL in the email", accounts.Registration{Email: "a@example.com\x00", Name: "A", Password: "correct horse"}, "email"},
+		{"invalid UTF-8 in the email", accounts.Registration{Email: "a\xff@example.com", Name: "A", Password: "correct horse"}, "email"},
+		{"invalid UTF-8 in the email's upper case", accounts.Registration{Email: "A\xffB@example.com", Name: "A", Password: "correct horse"}, "email"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,6 +145,11 @@ func TestLogin(t *testing.T) {
 		{"unknown email", "bob@example.com", "correct horse", accounts.ErrInvalidCredentials, 1},
 		{"over-long password", "ada@example.com", strings.Repeat("x", 129), accounts.ErrInvalidCredentials, 0},
 		{"over-long password, unknown email", "bob@example.com", strings.Repeat("x", 1<<20), accounts.ErrInvalidCredentials, 0},
+		// No account can have an email PostgreSQL cannot store: wrong credentials, found out
+		// without a lookup or a check (which tells no one anything about the accounts there are).
+		{"NUL in the email", "ada@example.com\x00", "correct horse", accounts.ErrInvalidCredentials, 0},
+		{"only NUL in the email", "\x00", "correct horse", accounts.ErrInvalidCredentials, 0},
+		{"invalid UTF-8 in the email", "ad\xe1@example.com", "correct horse", accounts.ErrInvalidCredentials, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,8 +209,10 @@ func TestPromote(t *testing.T) {
 	if p, err := f.tokens.Parse(session.AccessToken); err != nil || p.Role != "admin" {
 		t.Errorf("token %+v, %v: want the admin role", p, err)
 	}
-	if err := f.svc.Promote(t.Context(), "bob@example.com"); !errors.Is(err, accounts.ErrNotFound) {
-		t.Errorf("Promote(unknown) = %v", err)
+	for _, email := range []string{"bob@example.com", "ada@example.com\x00", "ad\xe1@example.com"} {
+		if err := f.svc.Promote(t.Context(), email); !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("Promote(%q) = %v, want ErrNotFound", email, err)
+		}
 	}
 }
 

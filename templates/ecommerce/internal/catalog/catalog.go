@@ -88,17 +88,37 @@ type Page struct {
 var (
 	ErrNotFound = errors.New("product not found")
 	ErrSKUTaken = errors.New("a product with this SKU already exists")
-	// ErrVersionMismatch means the caller's expected version (If-Match) is not the current one.
+	// ErrVersionMismatch means the caller's Precondition (If-Match) does not hold: the product's
+	// version or stock is not the one the caller read.
 	ErrVersionMismatch = errors.New("product was changed since it was read")
 	// ErrInUse means orders refer to the product, so it cannot be deleted.
 	ErrInUse = errors.New("product is in orders and cannot be deleted")
 )
 
-// Repository stores products. expectedVersion 0 means "whatever the current version is".
+// Precondition is the state of a product a write expects, as its ETag tells it: the version (an
+// admin's changes) and the stock (which orders take without a new version). The zero value
+// (Version 0) expects nothing: the write happens whatever the product's state. Otherwise both
+// must hold when the write happens, or it is ErrVersionMismatch.
+type Precondition struct {
+	Version int
+	Stock   int
+}
+
+// Unconditional reports whether p expects nothing.
+func (p Precondition) Unconditional() bool { return p.Version == 0 }
+
+// Holds reports whether the product is in the state p expects.
+func (p Precondition) Holds(version, stock int) bool {
+	return p.Unconditional() || (p.Version == version && p.Stock == stock)
+}
+
+// Repository stores products. Update and Delete check their Precondition in the transaction
+// that writes, with the product's rows locked, so that nothing (an order taking stock included)
+// comes between the check and the write.
 type Repository interface {
 	Create(ctx context.Context, p NewProduct) (Product, error)
 	Get(ctx context.Context, id uuid.UUID) (Product, error)
-	Update(ctx context.Context, id uuid.UUID, expectedVersion int, c Change) (Product, error)
-	Delete(ctx context.Context, id uuid.UUID, expectedVersion int) error
+	Update(ctx context.Context, id uuid.UUID, pre Precondition, c Change) (Product, error)
+	Delete(ctx context.Context, id uuid.UUID, pre Precondition) error
 	List(ctx context.Context, q ListQuery) (Page, error)
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"example.com/gopher-template/ecommerce/internal/cursor"
 )
 
 type nopRepo struct{ Repository }
@@ -50,7 +52,7 @@ func FuzzDecodeCursor(f *testing.F) {
 			t.Fatalf("DecodeCursor(%q) = %v, not ErrInvalidCursor", token, err)
 		}
 		// Any payload, sealed: the parser behind the seal.
-		if len(payload) > 512 {
+		if len(payload) > cursor.MaxPayload {
 			return
 		}
 		sealed, err := s.sealer.Seal(payload)

@@ -94,33 +94,39 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Product, error) {
 	return p, nil
 }
 
-// Update replaces the product's mutable fields if its version is expectedVersion (0: any):
-// *FieldError, ErrNotFound or ErrVersionMismatch.
-func (s *Service) Update(ctx context.Context, id uuid.UUID, expectedVersion int, c Change) (Product, error) {
+// Update replaces the product's mutable fields if pre holds (the zero Precondition: whatever its
+// state): *FieldError, ErrNotFound or ErrVersionMismatch.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, pre Precondition, c Change) (Product, error) {
 	c.Name = strings.TrimSpace(c.Name)
 	if err := validateFields(c.Name, c.Description, c.PriceCents, c.Stock); err != nil {
 		return Product{}, err
 	}
-	if expectedVersion < 0 {
+	if !possible(pre) {
 		return Product{}, fmt.Errorf("catalog: update: %w", ErrVersionMismatch)
 	}
-	p, err := s.repo.Update(ctx, id, expectedVersion, c)
+	p, err := s.repo.Update(ctx, id, pre, c)
 	if err != nil {
 		return Product{}, fmt.Errorf("catalog: update: %w", err)
 	}
 	return p, nil
 }
 
-// Delete removes the product if its version is expectedVersion (0: any): ErrNotFound or
-// ErrVersionMismatch.
-func (s *Service) Delete(ctx context.Context, id uuid.UUID, expectedVersion int) error {
-	if expectedVersion < 0 {
+// Delete removes the product if pre holds (the zero Precondition: whatever its state):
+// ErrNotFound, ErrVersionMismatch or ErrInUse.
+func (s *Service) Delete(ctx context.Context, id uuid.UUID, pre Precondition) error {
+	if !possible(pre) {
 		return fmt.Errorf("catalog: delete: %w", ErrVersionMismatch)
 	}
-	if err := s.repo.Delete(ctx, id, expectedVersion); err != nil {
+	if err := s.repo.Delete(ctx, id, pre); err != nil {
 		return fmt.Errorf("catalog: delete: %w", err)
 	}
 	return nil
+}
+
+// possible reports whether a product can be in the state pre expects; one that cannot never
+// holds, and the repository is not asked.
+func possible(pre Precondition) bool {
+	return pre.Unconditional() || (pre.Version > 0 && pre.Stock >= 0)
 }
 
 // ListRequest is a page of the catalog as a client asks for it.
@@ -172,7 +178,9 @@ func (s *Service) List(ctx context.Context, r ListRequest) (ListResult, error) {
 	if q.MinPriceCents != nil && q.MaxPriceCents != nil && *q.MaxPriceCents < *q.MinPriceCents {
 		errs = append(errs, &FieldError{"max_price", "must not be below min_price"})
 	}
-	if utf8.RuneCountInString(q.Search) > MaxSearchLength {
+	if !isText(q.Search) {
+		errs = append(errs, &FieldError{"q", notText})
+	} else if utf8.RuneCountInString(q.Search) > MaxSearchLength {
 		errs = append(errs, &FieldError{"q", fmt.Sprintf("must be at most %d characters", MaxSearchLength)})
 	}
 	if r.Cursor != "" && validSort(q.Sort) {
@@ -204,6 +212,10 @@ const (
 	cursorVersion   = 1
 	cursorHeaderLen = 3 + 16
 )
+
+// The cursor of any name fits in a token (MaxNameLength characters of up to four bytes): the
+// build fails here otherwise.
+var _ [cursor.MaxPayload - cursorHeaderLen - utf8.UTFMax*MaxNameLength]struct{}
 
 var sortCodes = map[SortField]byte{SortCreated: 1, SortPrice: 2, SortName: 3}
 
@@ -263,7 +275,7 @@ func (s *Service) DecodeCursor(token string, sort SortField, desc bool) (Cursor,
 			c.PriceCents = n
 		}
 	case SortName:
-		if !utf8.Valid(key) || len(key) > 4*MaxNameLength {
+		if !utf8.Valid(key) || len(key) > utf8.UTFMax*MaxNameLength {
 			return invalid("is not a cursor of this list")
 		}
 		c.Name = string(key)
@@ -281,6 +293,15 @@ func boolByte(b bool) byte {
 		return 1
 	}
 	return 0
+}
+
+// notText is the reason of a field that isText refuses.
+const notText = "must be UTF-8 text without NUL characters"
+
+// isText reports whether s is text the store can hold: valid UTF-8 without NUL characters
+// (PostgreSQL refuses both in text columns and parameters).
+func isText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 func validateSKU(sku string) error {
@@ -306,10 +327,16 @@ func ValidSKU(sku string) bool {
 
 func validateFields(name, description string, priceCents int64, stock int) error {
 	var errs []error
-	if name == "" || utf8.RuneCountInString(name) > MaxNameLength {
+	switch {
+	case !isText(name):
+		errs = append(errs, &FieldError{"name", notText})
+	case name == "" || utf8.RuneCountInString(name) > MaxNameLength:
 		errs = append(errs, &FieldError{"name", fmt.Sprintf("must be 1 to %d characters", MaxNameLength)})
 	}
-	if utf8.RuneCountInString(description) > MaxDescriptionLength {
+	switch {
+	case !isText(description):
+		errs = append(errs, &FieldError{"description", notText})
+	case utf8.RuneCountInString(description) > MaxDescriptionLength:
 		errs = append(errs, &FieldError{"description", fmt.Sprintf("must be at most %d characters", MaxDescriptionLength)})
 	}
 	if priceCents < 0 || priceCents > MaxPriceCents {

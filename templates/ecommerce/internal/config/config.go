@@ -31,6 +31,9 @@ const (
 // 32 bytes weaken it (RFC 7518, section 3.2).
 const MinJWTSecretBytes = 32
 
+// MaxAPIRequestTimeout is the longest REQUEST_TIMEOUT the api takes.
+const MaxAPIRequestTimeout = 8 * time.Second
+
 // MinCursorKeyBytes is the shortest CURSOR_KEY accepted.
 const MinCursorKeyBytes = 16
 
@@ -63,7 +66,7 @@ type Common struct {
 	DBMaxConns      int           `env:"DB_MAX_CONNS, default=10"`
 	// RequestTimeout bounds one unit of work: an HTTP request in the API, the handling of one
 	// message (or one relay pass) in the worker.
-	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT, default=10s"`
+	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT, default=5s"`
 }
 
 // API is the api binary's settings.
@@ -122,6 +125,11 @@ func LoadAPI(ctx context.Context, getenv func(string) string) (API, error) {
 		return API{}, err
 	}
 	errs := c.validate()
+	// The answer to a request that ran out of time (503) must still fit in the server's write
+	// timeout (httpserver.New: 10 s).
+	if c.RequestTimeout > MaxAPIRequestTimeout {
+		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT must be at most %s in the api: its answer must be written before the server's 10s write timeout", MaxAPIRequestTimeout))
+	}
 	if len(c.JWTSecret) < MinJWTSecretBytes {
 		errs = append(errs, fmt.Errorf("JWT_SECRET must be at least %d bytes (openssl rand -hex 32)", MinJWTSecretBytes))
 	}

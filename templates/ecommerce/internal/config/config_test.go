@@ -49,7 +49,7 @@ func TestLoadAPI(t *testing.T) {
 			check: func(t *testing.T, c config.API) {
 				t.Helper()
 				if c.HTTPAddr != config.DefaultAPIHTTPAddr || c.AdminAddr != "" || c.LogLevel != slog.LevelInfo ||
-					c.ShutdownTimeout != 25*time.Second || c.DBMaxConns != 10 || c.RequestTimeout != 10*time.Second ||
+					c.ShutdownTimeout != 25*time.Second || c.DBMaxConns != 10 || c.RequestTimeout != 5*time.Second ||
 					c.JWTIssuer != config.AppName || c.JWTAudience != config.AppName || c.AccessTokenTTL != time.Hour ||
 					c.Argon2MemoryKiB != 19456 || c.Argon2Iterations != 2 || c.Argon2Parallelism != 1 || c.HashConcurrency != 4 ||
 					c.LowStockThreshold != config.DefaultLowStockThreshold || string(c.JWTSecret) != secret {
@@ -87,6 +87,7 @@ func TestLoadAPI(t *testing.T) {
 		{name: "threshold above the bound", env: threshold(config.MaxLowStockThreshold + 1), wantErr: "LOW_STOCK_THRESHOLD"},
 		{name: "no connections", env: with(apiEnv, "DB_MAX_CONNS", "0"), wantErr: "DB_MAX_CONNS"},
 		{name: "no request timeout", env: with(apiEnv, "REQUEST_TIMEOUT", "-1s"), wantErr: "REQUEST_TIMEOUT"},
+		{name: "a request timeout past the write timeout", env: with(apiEnv, "REQUEST_TIMEOUT", "9s"), wantErr: "REQUEST_TIMEOUT must be at most 8s"},
 		{name: "negative shutdown timeout", env: with(apiEnv, "SHUTDOWN_TIMEOUT", "-1s"), wantErr: "SHUTDOWN_TIMEOUT"},
 		// envconfig names the field of a value it cannot parse.
 		{name: "unparsable duration", env: with(apiEnv, "ACCESS_TOKEN_TTL", "soon"), wantErr: "AccessTokenTTL"},
@@ -181,7 +182,7 @@ func TestLoadWorker(t *testing.T) {
 			check: func(t *testing.T, c config.Worker) {
 				t.Helper()
 				if c.HTTPAddr != config.DefaultWorkerHTTPAddr || c.AdminAddr != "" || c.LogLevel != slog.LevelInfo ||
-					c.ShutdownTimeout != 25*time.Second || c.DBMaxConns != 10 || c.RequestTimeout != 10*time.Second ||
+					c.ShutdownTimeout != 25*time.Second || c.DBMaxConns != 10 || c.RequestTimeout != 5*time.Second ||
 					c.AMQPURL != workerEnv["AMQP_URL"] || c.AMQPPrefix != config.AppName ||
 					c.MaxDeliveryAttempts != config.DefaultMaxDeliveryAttempts || c.RetryDelay != 5*time.Second ||
 					c.Prefetch != 32 || c.Concurrency != 8 || c.RelayBatch != 100 || c.RelayInterval != 500*time.Millisecond {

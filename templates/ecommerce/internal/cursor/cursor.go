@@ -19,7 +19,13 @@ const MinKeyLength = 16
 const macLength = 16
 
 // MaxPayload bounds what a token may carry, so that decoding a token is cheap whatever it holds.
-const MaxPayload = 512
+// It leaves room for a sort key of 800 bytes (a name of 200 characters of four bytes each) and
+// a header.
+const MaxPayload = 1024
+
+// MaxTokenLength is the length of the longest token Seal makes (MaxPayload bytes and the MAC, in
+// unpadded base64): what an API that takes tokens must accept.
+const MaxTokenLength = ((MaxPayload+macLength)*8 + 5) / 6
 
 // ErrInvalid is returned for any token that Open refuses.
 var ErrInvalid = errors.New("invalid cursor")
@@ -56,7 +62,7 @@ func (s *Sealer) Seal(payload []byte) (string, error) {
 // Open returns the payload of a token Seal made with this key and purpose; any other token is
 // ErrInvalid.
 func (s *Sealer) Open(token string) ([]byte, error) {
-	if len(token) > base64.RawURLEncoding.EncodedLen(MaxPayload+macLength) {
+	if len(token) > MaxTokenLength {
 		return nil, ErrInvalid
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)

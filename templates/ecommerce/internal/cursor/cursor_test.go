@@ -2,6 +2,7 @@ package cursor_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -38,6 +39,22 @@ func TestSealOpen(t *testing.T) {
 	}
 	if _, err := s.Seal(make([]byte, cursor.MaxPayload+1)); err == nil {
 		t.Error("Seal accepted a payload over MaxPayload")
+	}
+}
+
+// MaxTokenLength is the length of the longest token, which the OpenAPI document's cursor
+// parameter admits (a test of internal/httpapi checks that).
+func TestMaxTokenLength(t *testing.T) {
+	t.Parallel()
+	if want := base64.RawURLEncoding.EncodedLen(cursor.MaxPayload + 16); cursor.MaxTokenLength != want {
+		t.Errorf("MaxTokenLength = %d, want %d", cursor.MaxTokenLength, want)
+	}
+	tok, err := newSealer(t, "products").Seal(make([]byte, cursor.MaxPayload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tok) != cursor.MaxTokenLength {
+		t.Errorf("the longest token is %d long, MaxTokenLength %d", len(tok), cursor.MaxTokenLength)
 	}
 }
 

@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"example.com/gopher-template/ecommerce/api"
+	"example.com/gopher-template/ecommerce/internal/cursor"
 	"example.com/gopher-template/ecommerce/internal/httpapi"
 	"example.com/gopher-template/ecommerce/internal/httpapi/gen"
 )
@@ -45,6 +48,27 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 				t.Errorf("%s %s does not document 500", method, path)
 			}
 		}
+	}
+}
+
+// The cursor parameter admits the longest cursor the server makes (a name-sorted page ending on
+// a 200-character name of four-byte characters), in the document and in the generated checks.
+func TestCursorParameterAdmitsEveryCursor(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPIYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	param := doc.Components.Parameters["Cursor"]
+	if param == nil || param.Value.Schema.Value.MaxLength == nil {
+		t.Fatal("the Cursor parameter has no maxLength")
+	}
+	if got := *param.Value.Schema.Value.MaxLength; got != cursor.MaxTokenLength {
+		t.Errorf("the Cursor parameter's maxLength is %d, want cursor.MaxTokenLength (%d)", got, cursor.MaxTokenLength)
+	}
+	field, ok := reflect.TypeFor[gen.ListProductsParams]().FieldByName("Cursor")
+	if want := fmt.Sprintf("omitempty,max=%d", cursor.MaxTokenLength); !ok || field.Tag.Get("validate") != want {
+		t.Errorf("ListProductsParams.Cursor is validated by %q, want %q", field.Tag.Get("validate"), want)
 	}
 }
 

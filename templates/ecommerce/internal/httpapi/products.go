@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 
@@ -90,11 +91,11 @@ func (s *server) UpdateProduct(c *echo.Context, id gen.ProductID, params gen.Upd
 	if err := s.decodeBody(c, &body); err != nil {
 		return err
 	}
-	version, err := s.matchingVersion(c, id, *params.IfMatch)
+	pre, err := s.precondition(c, id, *params.IfMatch)
 	if err != nil {
 		return err
 	}
-	p, err := s.catalog.Update(c.Request().Context(), id, version, catalog.Change{
+	p, err := s.catalog.Update(c.Request().Context(), id, pre, catalog.Change{
 		Name: body.Name, Description: deref(body.Description), PriceCents: body.PriceCents, Stock: body.Stock,
 	})
 	if err != nil {
@@ -106,34 +107,37 @@ func (s *server) UpdateProduct(c *echo.Context, id gen.ProductID, params gen.Upd
 
 // DeleteProduct deletes a product, if If-Match (optional) lists its ETag.
 func (s *server) DeleteProduct(c *echo.Context, id gen.ProductID, params gen.DeleteProductParams) error {
-	version := 0
+	var pre catalog.Precondition
 	if params.IfMatch != nil {
-		v, err := s.matchingVersion(c, id, *params.IfMatch)
-		if err != nil {
+		var err error
+		if pre, err = s.precondition(c, id, *params.IfMatch); err != nil {
 			return err
 		}
-		version = v
 	}
-	if err := s.catalog.Delete(c.Request().Context(), id, version); err != nil {
+	if err := s.catalog.Delete(c.Request().Context(), id, pre); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
-// matchingVersion reads the product and returns its version if ifMatch lists its ETag, for the
-// write to expect: an admin's change between this read and the write then fails the write's
-// version check (412) instead of being overwritten. (Stock an order takes in that instant is
-// not caught: the version does not cover it, and the window is one read.) A missing product is
-// 404, a mismatch 412.
-func (s *server) matchingVersion(c *echo.Context, id gen.ProductID, ifMatch string) (int, error) {
+// precondition turns If-Match into the state of the product the write expects. "*" expects
+// only that the product exists, which the write finds out (404). A list of tags is matched
+// against the product as it is now (404 if there is none, 412 if no tag matches); the version
+// and stock of the matching tag go to the write, which checks them again in its transaction, so
+// that a change between this read and the write (an admin's new version, an order's stock) is
+// 412 instead of being overwritten.
+func (s *server) precondition(c *echo.Context, id gen.ProductID, ifMatch string) (catalog.Precondition, error) {
+	if strings.TrimSpace(ifMatch) == "*" {
+		return catalog.Precondition{}, nil
+	}
 	p, err := s.catalog.Get(c.Request().Context(), id)
 	if err != nil {
-		return 0, err
+		return catalog.Precondition{}, err
 	}
 	if !etagListMatches(ifMatch, productETag(p), false) {
-		return 0, preconditionFailed()
+		return catalog.Precondition{}, preconditionFailed()
 	}
-	return p.Version, nil
+	return catalog.Precondition{Version: p.Version, Stock: p.Stock}, nil
 }
 
 func productOut(p catalog.Product) gen.Product {

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,6 +15,8 @@ import (
 
 	"example.com/gopher-template/ecommerce/internal/accounts"
 	"example.com/gopher-template/ecommerce/internal/catalog"
+	"example.com/gopher-template/ecommerce/internal/catalog/catalogtest"
+	"example.com/gopher-template/ecommerce/internal/cursor"
 	"example.com/gopher-template/ecommerce/internal/httpapi/gen"
 )
 
@@ -173,6 +176,44 @@ func TestProductETagsAndPreconditions(t *testing.T) {
 	f.do(t, call{method: http.MethodDelete, path: "/v1/products/" + last.ID.String(), token: admin}).want(t, http.StatusNoContent)
 }
 
+// orderBeforeWrite is a catalog whose Update first lets an order take stock of the product: the
+// order lands after the handler read the product (and matched If-Match) but before the write.
+type orderBeforeWrite struct {
+	catalog.Repository
+	memory   *catalogtest.Memory
+	quantity int
+}
+
+func (o orderBeforeWrite) Update(ctx context.Context, id uuid.UUID, pre catalog.Precondition, c catalog.Change) (catalog.Product, error) {
+	if _, err := o.memory.Take(map[uuid.UUID]int{id: o.quantity}); err != nil {
+		return catalog.Product{}, err
+	}
+	return o.Repository.Update(ctx, id, pre, c)
+}
+
+// A PUT whose ETag an order made stale while the request was on its way is 412, and the stock
+// the order took stays taken (the review's lost update, through HTTP).
+func TestUpdateProductRacingAnOrder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{wrapCatalog: func(r catalog.Repository) catalog.Repository {
+		return orderBeforeWrite{Repository: r, memory: r.(*catalogtest.Memory), quantity: 4}
+	}})
+	_, admin := f.user(t, accounts.RoleAdmin)
+	p := f.product(t, "MUG-1", 1250, 10)
+	path := "/v1/products/" + p.ID.String()
+	etag := f.do(t, call{method: http.MethodGet, path: path}).header.Get("ETag")
+	res := f.do(t, call{method: http.MethodPut, path: path, token: admin,
+		body: map[string]any{"name": "Mug", "price_cents": 1250, "stock": 10}, headers: map[string]string{"If-Match": etag}})
+	res.want(t, http.StatusPreconditionFailed)
+	got, err := f.products.Get(t.Context(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Stock != 6 || got.Version != 1 {
+		t.Errorf("after the refused PUT: stock %d version %d, want 6 and 1", got.Stock, got.Version)
+	}
+}
+
 func TestETagListMatchingViaHTTP(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
@@ -301,6 +342,36 @@ func walk(t *testing.T, f *fixture, q url.Values, limit int) []uuid.UUID {
 	}
 }
 
+// Names as long as they may be, in characters of three and four bytes, make the longest name
+// cursors: every page of a name-sorted list still walks, both ways.
+func TestListProductsLongNames(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	_, admin := f.user(t, accounts.RoleAdmin)
+	var want []uuid.UUID
+	for i, r := range []string{"漢", "𠮷"} { // U+6F22 (3 bytes), U+20BB7 (4 bytes)
+		res := f.do(t, call{method: http.MethodPost, path: "/v1/products", token: admin,
+			body: map[string]any{"sku": fmt.Sprintf("CJK-%d", i), "name": strings.Repeat(r, catalog.MaxNameLength), "price_cents": 1, "stock": 1}})
+		res.want(t, http.StatusCreated)
+		var p gen.Product
+		res.decode(t, &p)
+		want = append(want, p.Id)
+	}
+	for _, order := range []string{"asc", "desc"} {
+		t.Run(order, func(t *testing.T) {
+			t.Parallel()
+			got := walk(t, f, url.Values{"limit": {"1"}, "sort": {"name"}, "order": {order}}, 1)
+			w := slices.Clone(want)
+			if order == "desc" {
+				slices.Reverse(w)
+			}
+			if !slices.Equal(got, w) {
+				t.Errorf("walked %v, want %v", got, w)
+			}
+		})
+	}
+}
+
 func TestListProductsFilters(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
@@ -368,7 +439,7 @@ func TestListProductsRefuses(t *testing.T) {
 		{"sort=price&order=desc&cursor=" + url.QueryEscape(cur), []string{"cursor"}},
 		{"sort=price&cursor=" + url.QueryEscape(string(tampered)), []string{"cursor"}},
 		{"sort=price&cursor=bm90LWEtY3Vyc29y", []string{"cursor"}},
-		{"sort=price&cursor=" + strings.Repeat("A", 1025), []string{"cursor"}},
+		{"sort=price&cursor=" + strings.Repeat("A", cursor.MaxTokenLength+1), []string{"cursor"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

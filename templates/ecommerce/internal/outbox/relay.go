@@ -108,6 +108,13 @@ func (r *Relay) Run(ctx context.Context) error {
 		default:
 		}
 		switch {
+		case err != nil && n > 0:
+			// Part of the batch went out (one event unroutable or nacked, say): no backoff,
+			// or one bad event would throttle every good one behind it.
+			wait = r.opts.PollInterval
+			r.opts.Recorder.RelayFailed()
+			r.opts.Logger.WarnContext(ctx, "outbox relay published part of a batch",
+				slog.Int("marked", n), slog.Any("error", err))
 		case err != nil:
 			failures++
 			wait = backoff(r.opts.PollInterval, r.opts.MaxBackoff, failures)
@@ -119,7 +126,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		default:
 			wait = r.opts.PollInterval
 		}
-		if failures > 0 && err == nil {
+		if failures > 0 && (err == nil || n > 0) {
 			r.opts.Logger.InfoContext(ctx, "outbox relay recovered", slog.Int("failures", failures))
 			failures = 0
 		}

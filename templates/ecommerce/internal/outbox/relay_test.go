@@ -212,6 +212,58 @@ func TestRelayMarksOnlyConfirmed(t *testing.T) {
 	})
 }
 
+// One event the broker never confirms (unroutable, say) must not slow the others down: a round
+// that marked some events is not a failure to back off from.
+func TestRelayDoesNotBackOffForOneBadEvent(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		store := &clockedStore{Memory: outboxtest.NewMemory(), start: time.Now()}
+		evs := outboxtest.NewEvents(3)
+		if err := store.Add(t.Context(), evs...); err != nil {
+			t.Fatal(err)
+		}
+		bad := evs[0].ID
+		pub := &publisher{confirm: func(batch []events.Event) []uuid.UUID {
+			return slices.DeleteFunc(outboxtest.IDs(batch), func(id uuid.UUID) bool { return id == bad })
+		}}
+		failing := &partialPublisher{publisher: pub, err: errors.New("rabbit: event not confirmed")}
+		stop := start(t, outbox.Options{Store: store, Publisher: failing, PollInterval: poll, MaxBackoff: 800 * time.Millisecond})
+		// New events keep coming, one per poll interval, between the rounds.
+		time.Sleep(poll / 2)
+		for range 3 {
+			if err := store.Add(t.Context(), outboxtest.NewEvents(1)...); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(poll)
+		}
+		synctest.Wait()
+		stop()
+
+		var at []time.Duration
+		for _, r := range store.history() {
+			at = append(at, r.at)
+		}
+		ms := time.Millisecond
+		if want := []time.Duration{0, 100 * ms, 200 * ms, 300 * ms}; !slices.Equal(at, want) {
+			t.Errorf("rounds at %v, want %v (one per poll interval, no backoff)", at, want)
+		}
+		if n, _ := store.Pending(t.Context()); n != 1 {
+			t.Errorf("%d events pending, want only the bad one", n)
+		}
+	})
+}
+
+// partialPublisher confirms what its publisher confirms and reports err with it.
+type partialPublisher struct {
+	*publisher
+	err error
+}
+
+func (p *partialPublisher) Publish(ctx context.Context, batch []events.Event) ([]uuid.UUID, error) {
+	ids, _ := p.publisher.Publish(ctx, batch)
+	return ids, p.err
+}
+
 func TestRelayBoundsARound(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package rabbit
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -52,6 +53,10 @@ type ConsumerOptions struct {
 	// Conn and Topology are required.
 	Conn     *Conn
 	Topology *Topology
+	// PublishConn carries what the consumer publishes (a message to its parking queue). Default
+	// Conn; give it another connection, so that a broker blocking publishers (a memory or disk
+	// alarm) does not also stall the acks on Conn.
+	PublishConn *Conn
 	// Consumer is the route to consume, e.g. ConsumerOrderConfirmation. Required.
 	Consumer string
 	// Handler is required.
@@ -125,7 +130,7 @@ func NewConsumer(opts ConsumerOptions) (*Consumer, error) {
 		opts:   opts,
 		queue:  opts.Topology.Queue(opts.Consumer),
 		logger: opts.Logger.With(slog.String("consumer", opts.Consumer)),
-		parker: &Publisher{conn: opts.Conn, exchange: opts.Topology.RetryExchange()},
+		parker: &Publisher{conn: cmp.Or(opts.PublishConn, opts.Conn), exchange: opts.Topology.RetryExchange()},
 		parkTo: opts.Consumer + ".parking",
 		slots:  make(chan struct{}, opts.Concurrency),
 	}, nil

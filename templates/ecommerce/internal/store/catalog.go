@@ -61,18 +61,22 @@ func (c *Catalog) Get(ctx context.Context, id uuid.UUID) (catalog.Product, error
 	return productFromEnt(row), nil
 }
 
-// Update replaces the product's fields and stock and bumps its version, in one transaction; the
-// version check is part of the UPDATE's WHERE, so two writers with the same expected version
-// cannot both win.
-func (c *Catalog) Update(ctx context.Context, id uuid.UUID, expectedVersion int, ch catalog.Change) (catalog.Product, error) {
+// Update replaces the product's fields and stock and bumps its version, in one transaction. The
+// precondition is checked in it, with the stock row locked first (see lockStock): an order
+// that took stock since the caller read the product has committed by then, and its stock is
+// compared, so the write cannot put back stock the order took. The version check is also part
+// of the UPDATE's WHERE, so two writers with the same precondition cannot both win.
+func (c *Catalog) Update(ctx context.Context, id uuid.UUID, pre catalog.Precondition, ch catalog.Change) (catalog.Product, error) {
 	var out catalog.Product
 	err := inTx(ctx, c.client, func(tx *ent.Tx) error {
-		// The stock row first (see lockStock), which the UPDATE locks.
+		if err := checkPrecondition(ctx, tx, id, pre); err != nil {
+			return err
+		}
 		if _, err := tx.Stock.Update().Where(stock.ProductID(id)).SetQuantity(ch.Stock).SetUpdatedAt(now()).Save(ctx); err != nil {
 			return fmt.Errorf("update stock: %w", err)
 		}
 		n, err := tx.Product.Update().
-			Where(versioned(id, expectedVersion)...).
+			Where(versioned(id, pre)...).
 			SetName(ch.Name).
 			SetDescription(ch.Description).
 			SetPriceCents(ch.PriceCents).
@@ -98,14 +102,14 @@ func (c *Catalog) Update(ctx context.Context, id uuid.UUID, expectedVersion int,
 	return out, nil
 }
 
-// Delete removes the product (its stock row goes with it). A product that orders refer to
-// stays: catalog.ErrInUse.
-func (c *Catalog) Delete(ctx context.Context, id uuid.UUID, expectedVersion int) error {
+// Delete removes the product (its stock row goes with it) if the precondition holds, checked as
+// Update checks it. A product that orders refer to stays: catalog.ErrInUse.
+func (c *Catalog) Delete(ctx context.Context, id uuid.UUID, pre catalog.Precondition) error {
 	err := inTx(ctx, c.client, func(tx *ent.Tx) error {
-		if err := lockStock(ctx, tx, id); err != nil {
+		if err := checkPrecondition(ctx, tx, id, pre); err != nil {
 			return err
 		}
-		n, err := tx.Product.Delete().Where(versioned(id, expectedVersion)...).Exec(ctx)
+		n, err := tx.Product.Delete().Where(versioned(id, pre)...).Exec(ctx)
 		switch {
 		case isViolation(err, pgdb.ForeignKeyViolation, orderLinesProductFK):
 			return catalog.ErrInUse
@@ -122,26 +126,42 @@ func (c *Catalog) Delete(ctx context.Context, id uuid.UUID, expectedVersion int)
 	return nil
 }
 
-// lockStock locks the product's stock row. Every transaction that writes both rows of a product
-// takes the stock row first: Place locks the stock, then (inserting an order line) the product
-// row's key; a write that held the product row while waiting for the stock would deadlock with it.
-func lockStock(ctx context.Context, tx *ent.Tx, productID uuid.UUID) error {
-	if _, err := tx.Stock.Query().Where(stock.ProductID(productID)).ForUpdate().IDs(ctx); err != nil {
-		return fmt.Errorf("lock stock: %w", err)
+// checkPrecondition locks the product's stock row (lockStock) and checks the precondition's
+// stock against it; the version is checked by the write's WHERE (versioned), under the same
+// lock. Every product has a stock row: without one, it is catalog.ErrNotFound.
+func checkPrecondition(ctx context.Context, tx *ent.Tx, id uuid.UUID, pre catalog.Precondition) error {
+	quantity, err := lockStock(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if !pre.Unconditional() && quantity != pre.Stock {
+		return catalog.ErrVersionMismatch
 	}
 	return nil
 }
 
-// versioned selects the product, at expectedVersion unless that is 0.
-func versioned(id uuid.UUID, expectedVersion int) []predicate.Product {
+// lockStock locks the product's stock row and returns its quantity (catalog.ErrNotFound when
+// there is none). Every transaction that writes both rows of a product takes the stock row
+// first: Place locks the stock, then (inserting an order line) the product row's key; a write
+// that held the product row while waiting for the stock would deadlock with it.
+func lockStock(ctx context.Context, tx *ent.Tx, productID uuid.UUID) (int, error) {
+	row, err := tx.Stock.Query().Where(stock.ProductID(productID)).ForUpdate().Only(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("lock stock: %w", notFound(err, catalog.ErrNotFound))
+	}
+	return row.Quantity, nil
+}
+
+// versioned selects the product, at the precondition's version unless it is unconditional.
+func versioned(id uuid.UUID, pre catalog.Precondition) []predicate.Product {
 	ps := []predicate.Product{product.ID(id)}
-	if expectedVersion != 0 {
-		ps = append(ps, product.Version(expectedVersion))
+	if !pre.Unconditional() {
+		ps = append(ps, product.Version(pre.Version))
 	}
 	return ps
 }
 
-// whyMissing tells why a versioned write matched no row.
+// whyMissing tells why a conditional write matched no row.
 func whyMissing(ctx context.Context, client *ent.Client, id uuid.UUID) error {
 	exists, err := client.Product.Query().Where(product.ID(id)).Exist(ctx)
 	switch {

@@ -5,6 +5,8 @@ package store_test
 import (
 	"bytes"
 	"cmp"
+	"context"
+	stdsql "database/sql"
 	"errors"
 	"slices"
 	"sync"
@@ -13,8 +15,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"example.com/gopher-template/ecommerce/internal/accounts"
 	"example.com/gopher-template/ecommerce/internal/catalog"
 	"example.com/gopher-template/ecommerce/internal/ordering"
+	"example.com/gopher-template/ecommerce/internal/pgdb"
 )
 
 func TestCatalogContract(t *testing.T) {
@@ -51,31 +55,37 @@ func TestCatalogContract(t *testing.T) {
 		}, catalog.ErrSKUTaken, 0, 0},
 		{"get unknown", func() (catalog.Product, error) { return s.Catalog.Get(ctx, uuid.New()) }, catalog.ErrNotFound, 0, 0},
 		{"update at the current version", func() (catalog.Product, error) {
-			return s.Catalog.Update(ctx, created.ID, 1, change("Big mug", 3))
+			return s.Catalog.Update(ctx, created.ID, catalog.Precondition{Version: 1, Stock: 7}, change("Big mug", 3))
 		}, nil, 2, 3},
 		{"update at a stale version", func() (catalog.Product, error) {
-			return s.Catalog.Update(ctx, created.ID, 1, change("Stale", 9))
+			return s.Catalog.Update(ctx, created.ID, catalog.Precondition{Version: 1, Stock: 7}, change("Stale", 9))
+		}, catalog.ErrVersionMismatch, 0, 0},
+		{"update at the current version with another stock", func() (catalog.Product, error) {
+			return s.Catalog.Update(ctx, created.ID, catalog.Precondition{Version: 2, Stock: 7}, change("Stale stock", 9))
 		}, catalog.ErrVersionMismatch, 0, 0},
 		{"update at any version", func() (catalog.Product, error) {
-			return s.Catalog.Update(ctx, created.ID, 0, change("Bigger mug", 0))
+			return s.Catalog.Update(ctx, created.ID, catalog.Precondition{}, change("Bigger mug", 0))
 		}, nil, 3, 0},
 		{"update unknown, any version", func() (catalog.Product, error) {
-			return s.Catalog.Update(ctx, uuid.New(), 0, change("x", 1))
+			return s.Catalog.Update(ctx, uuid.New(), catalog.Precondition{}, change("x", 1))
 		}, catalog.ErrNotFound, 0, 0},
 		{"update unknown, a version", func() (catalog.Product, error) {
-			return s.Catalog.Update(ctx, uuid.New(), 4, change("x", 1))
+			return s.Catalog.Update(ctx, uuid.New(), catalog.Precondition{Version: 4, Stock: 1}, change("x", 1))
 		}, catalog.ErrNotFound, 0, 0},
 		{"the stock never goes negative", func() (catalog.Product, error) {
-			return s.Catalog.Update(ctx, created.ID, 0, change("x", -1))
+			return s.Catalog.Update(ctx, created.ID, catalog.Precondition{}, change("x", -1))
 		}, errAny, 0, 0},
 		{"delete at a stale version", func() (catalog.Product, error) {
-			return catalog.Product{}, s.Catalog.Delete(ctx, created.ID, 2)
+			return catalog.Product{}, s.Catalog.Delete(ctx, created.ID, catalog.Precondition{Version: 2, Stock: 0})
+		}, catalog.ErrVersionMismatch, 0, 0},
+		{"delete at the current version with another stock", func() (catalog.Product, error) {
+			return catalog.Product{}, s.Catalog.Delete(ctx, created.ID, catalog.Precondition{Version: 3, Stock: 1})
 		}, catalog.ErrVersionMismatch, 0, 0},
 		{"delete unknown", func() (catalog.Product, error) {
-			return catalog.Product{}, s.Catalog.Delete(ctx, uuid.New(), 0)
+			return catalog.Product{}, s.Catalog.Delete(ctx, uuid.New(), catalog.Precondition{})
 		}, catalog.ErrNotFound, 0, 0},
 		{"delete at the current version", func() (catalog.Product, error) {
-			return catalog.Product{}, s.Catalog.Delete(ctx, created.ID, 3)
+			return catalog.Product{}, s.Catalog.Delete(ctx, created.ID, catalog.Precondition{Version: 3, Stock: 0})
 		}, nil, 0, 0},
 		{"get deleted", func() (catalog.Product, error) { return s.Catalog.Get(ctx, created.ID) }, catalog.ErrNotFound, 0, 0},
 		{"the SKU of a deleted product is free", func() (catalog.Product, error) {
@@ -117,11 +127,125 @@ func TestCatalogDeleteOrderedProduct(t *testing.T) {
 	if _, _, err := s.Orders.Place(t.Context(), ordering.PlaceCommand{CustomerID: mustCustomer(t, s), Items: []ordering.Item{{ProductID: p.ID, Quantity: 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Catalog.Delete(t.Context(), p.ID, 0); !errors.Is(err, catalog.ErrInUse) {
+	if err := s.Catalog.Delete(t.Context(), p.ID, catalog.Precondition{}); !errors.Is(err, catalog.ErrInUse) {
 		t.Fatalf("Delete(ordered product) = %v, want ErrInUse", err)
 	}
 	if got := stockOf(t, s, p.ID); got != 4 {
 		t.Fatalf("stock = %d after the refused delete, want 4", got)
+	}
+}
+
+// An order takes stock between an admin's read and write (the review's lost update): the write,
+// which sends the version and the stock it read, is refused, and the order's stock stays taken.
+func TestCatalogWriteAfterAnOrderIsRefused(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := t.Context()
+	p := mustProduct(t, s, 100, 10)
+	read, err := s.Catalog.Get(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Orders.Place(ctx, ordering.PlaceCommand{CustomerID: mustCustomer(t, s), Items: []ordering.Item{{ProductID: p.ID, Quantity: 4}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Catalog.Update(ctx, p.ID, preconditionOf(read), catalog.Change{Name: "Thing", PriceCents: 100, Stock: 10}); !errors.Is(err, catalog.ErrVersionMismatch) {
+		t.Errorf("Update with the stock read before the order = %v, want ErrVersionMismatch", err)
+	}
+	if got := stockOf(t, s, p.ID); got != 6 {
+		t.Fatalf("stock = %d after the refused update, want 6", got)
+	}
+	if err := s.Catalog.Delete(ctx, p.ID, preconditionOf(read)); !errors.Is(err, catalog.ErrVersionMismatch) {
+		t.Errorf("Delete with the stock read before the order = %v, want ErrVersionMismatch", err)
+	}
+	// Read again, the write goes through.
+	again, err := s.Catalog.Get(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := s.Catalog.Update(ctx, p.ID, preconditionOf(again), catalog.Change{Name: "Thing", PriceCents: 100, Stock: 10})
+	if err != nil || up.Stock != 10 || up.Version != read.Version+1 {
+		t.Fatalf("Update with the current version and stock = %+v, %v", up, err)
+	}
+}
+
+// The same, with the order still in flight when the write starts: the write waits for the stock
+// row, then compares the stock the order left, not the one before it.
+func TestCatalogWriteWaitingOnAnOrderIsRefused(t *testing.T) {
+	t.Parallel()
+	s, _, dbURL := newStoreAt(t, 4)
+	ctx := t.Context()
+	p := mustProduct(t, s, 100, 10)
+	db, err := pgdb.Open(ctx, pgdb.Options{URL: dbURL, MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	order, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := order.ExecContext(ctx, "UPDATE stock SET quantity = quantity - 4 WHERE product_id = $1", p.ID); err != nil {
+		_ = order.Rollback()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Catalog.Update(ctx, p.ID, preconditionOf(p), catalog.Change{Name: "Thing", PriceCents: 100, Stock: 10})
+		done <- err
+	}()
+	waitForLockWaiters(t, db, 1)
+	if err := order.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, catalog.ErrVersionMismatch) {
+		t.Errorf("Update that waited on the order = %v, want ErrVersionMismatch", err)
+	}
+	if got := stockOf(t, s, p.ID); got != 6 {
+		t.Fatalf("stock = %d, want 6", got)
+	}
+}
+
+// waitForLockWaiters waits until n sessions of the database wait on a lock.
+func waitForLockWaiters(t *testing.T, db *stdsql.DB, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	for {
+		var waiting int
+		err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting)
+		switch {
+		case err != nil:
+			t.Fatalf("waiting for %d sessions to wait on a lock: %v", n, err)
+		case waiting >= n:
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// preconditionOf is the precondition of a write by someone who read p.
+func preconditionOf(p catalog.Product) catalog.Precondition {
+	return catalog.Precondition{Version: p.Version, Stock: p.Stock}
+}
+
+// PostgreSQL refuses text with a NUL character or invalid UTF-8 (where it is sent as it is; a
+// search and an email are sent lower-cased, which makes invalid UTF-8 valid): the services
+// refuse such text first, with field errors, and the in-memory fakes fail on it as the store does.
+func TestStoreRefusesTextPostgresCannotHold(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := t.Context()
+	for _, text := range []string{"Mu\x00g", "Mu\xffg"} {
+		if _, err := s.Catalog.Create(ctx, catalog.NewProduct{SKU: unique("TEXT"), Name: text, PriceCents: 1}); err == nil {
+			t.Errorf("Create(name %q) stored it", text)
+		}
+	}
+	if _, err := s.Catalog.List(ctx, catalog.ListQuery{Limit: 1, Search: "Mu\x00g"}); err == nil {
+		t.Error("List(search with NUL) ran")
+	}
+	if _, err := s.Accounts.ByEmail(ctx, "ada@example.com\x00"); err == nil || errors.Is(err, accounts.ErrNotFound) {
+		t.Errorf("ByEmail(with NUL) = %v, want PostgreSQL's error", err)
 	}
 }
 
@@ -135,7 +259,7 @@ func TestCatalogConcurrentUpdatesOneWins(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range writers {
 		wg.Go(func() {
-			_, errs[i] = s.Catalog.Update(t.Context(), p.ID, p.Version, catalog.Change{Name: "Writer", PriceCents: int64(i), Stock: i})
+			_, errs[i] = s.Catalog.Update(t.Context(), p.ID, preconditionOf(p), catalog.Change{Name: "Writer", PriceCents: int64(i), Stock: i})
 		})
 	}
 	wg.Wait()
@@ -329,13 +453,13 @@ func TestCatalogWritesRacingOrders(t *testing.T) {
 			})
 		}
 		wg.Go(func() {
-			_, err := s.Catalog.Update(ctx, p.ID, 0, catalog.Change{Name: "Changed", PriceCents: 200, Stock: 50})
+			_, err := s.Catalog.Update(ctx, p.ID, catalog.Precondition{}, catalog.Change{Name: "Changed", PriceCents: 200, Stock: 50})
 			if err != nil && !errors.Is(err, catalog.ErrNotFound) {
 				t.Errorf("round %d: Update: %v", round, err)
 			}
 		})
 		wg.Go(func() {
-			if err := s.Catalog.Delete(ctx, p.ID, 0); err != nil && !errors.Is(err, catalog.ErrInUse) {
+			if err := s.Catalog.Delete(ctx, p.ID, catalog.Precondition{}); err != nil && !errors.Is(err, catalog.ErrInUse) {
 				t.Errorf("round %d: Delete: %v", round, err)
 			}
 		})

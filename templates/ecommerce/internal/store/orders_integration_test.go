@@ -53,7 +53,7 @@ func TestPlaceOrder(t *testing.T) {
 	}
 
 	// The order keeps the price it was bought at.
-	if _, err := s.Catalog.Update(ctx, tee.ID, 0, catalog.Change{Name: "Tee", PriceCents: 9999, Stock: 1}); err != nil {
+	if _, err := s.Catalog.Update(ctx, tee.ID, catalog.Precondition{}, catalog.Change{Name: "Tee", PriceCents: 9999, Stock: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.Orders.Get(ctx, o.ID); got.Lines[0].UnitPriceCents != 2500 {

@@ -1,13 +1,16 @@
 // Package accountstest is an in-memory accounts.Repository for tests of the layers above
 // storage. It behaves as the PostgreSQL adapter must: emails are unique and kept in lower case,
-// a zero ID is assigned, and unknown customers are accounts.ErrNotFound.
+// a zero ID is assigned, unknown customers are accounts.ErrNotFound, and text PostgreSQL refuses
+// (a NUL byte, invalid UTF-8) is an error, as the store's is.
 package accountstest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -32,6 +35,9 @@ func NewMemory() *Memory {
 // case) has an account.
 func (m *Memory) Create(ctx context.Context, c accounts.Customer) (accounts.Customer, error) {
 	if err := ctx.Err(); err != nil {
+		return accounts.Customer{}, err
+	}
+	if err := storable(strings.ToLower(c.Email), c.Name, c.PasswordHash); err != nil {
 		return accounts.Customer{}, err
 	}
 	m.mu.Lock()
@@ -64,6 +70,9 @@ func (m *Memory) ByEmail(ctx context.Context, email string) (accounts.Customer, 
 	if err := ctx.Err(); err != nil {
 		return accounts.Customer{}, err
 	}
+	if err := storable(strings.ToLower(email)); err != nil {
+		return accounts.Customer{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	id, ok := m.byEmail[strings.ToLower(email)]
@@ -92,6 +101,9 @@ func (m *Memory) SetRole(ctx context.Context, email string, role accounts.Role) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := storable(strings.ToLower(email)); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	id, ok := m.byEmail[strings.ToLower(email)]
@@ -101,5 +113,17 @@ func (m *Memory) SetRole(ctx context.Context, email string, role accounts.Role) 
 	c := m.byID[id]
 	c.Role = role
 	m.byID[id] = c
+	return nil
+}
+
+// storable fails as PostgreSQL does on text it cannot hold: a NUL byte or invalid UTF-8 (SQLSTATE
+// 22021). Emails are checked lower-cased, as the store sends them (strings.ToLower makes invalid
+// UTF-8 valid). The service must refuse such text before it gets here.
+func storable(texts ...string) error {
+	for _, s := range texts {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			return fmt.Errorf("accountstest: invalid byte sequence for encoding \"UTF8\" in %q (SQLSTATE 22021)", s)
+		}
+	}
 	return nil
 }

@@ -1,7 +1,8 @@
 // Package catalogtest is an in-memory catalog.Repository for tests of the layers above storage.
 // It behaves as the PostgreSQL adapter must: versions grow by one on every change, SKUs are
-// unique, expected versions are checked, lists are keyset-paged with ties broken by ID, and the
-// stock never goes below zero.
+// unique, preconditions (version and stock) are checked, lists are keyset-paged with ties broken
+// by ID, the stock never goes below zero, and text PostgreSQL refuses (a NUL byte, invalid UTF-8)
+// is an error, as the store's is.
 package catalogtest
 
 import (
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -57,6 +59,9 @@ func (m *Memory) Create(ctx context.Context, p catalog.NewProduct) (catalog.Prod
 	if err := ctx.Err(); err != nil {
 		return catalog.Product{}, err
 	}
+	if err := storable(p.SKU, p.Name, p.Description); err != nil {
+		return catalog.Product{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, taken := m.skus[p.SKU]; taken {
@@ -88,9 +93,12 @@ func (m *Memory) Get(ctx context.Context, id uuid.UUID) (catalog.Product, error)
 	return p, nil
 }
 
-// Update replaces the mutable fields if the version is expectedVersion (0: any).
-func (m *Memory) Update(ctx context.Context, id uuid.UUID, expectedVersion int, c catalog.Change) (catalog.Product, error) {
+// Update replaces the mutable fields if pre holds.
+func (m *Memory) Update(ctx context.Context, id uuid.UUID, pre catalog.Precondition, c catalog.Change) (catalog.Product, error) {
 	if err := ctx.Err(); err != nil {
+		return catalog.Product{}, err
+	}
+	if err := storable(c.Name, c.Description); err != nil {
 		return catalog.Product{}, err
 	}
 	m.mu.Lock()
@@ -99,7 +107,7 @@ func (m *Memory) Update(ctx context.Context, id uuid.UUID, expectedVersion int, 
 	switch {
 	case !ok:
 		return catalog.Product{}, catalog.ErrNotFound
-	case expectedVersion != 0 && p.Version != expectedVersion:
+	case !pre.Holds(p.Version, p.Stock):
 		return catalog.Product{}, catalog.ErrVersionMismatch
 	}
 	p.Name, p.Description, p.PriceCents, p.Stock = c.Name, c.Description, c.PriceCents, c.Stock
@@ -109,9 +117,8 @@ func (m *Memory) Update(ctx context.Context, id uuid.UUID, expectedVersion int, 
 	return p, nil
 }
 
-// Delete removes the product if the version is expectedVersion (0: any) and no order refers to
-// it (catalog.ErrInUse).
-func (m *Memory) Delete(ctx context.Context, id uuid.UUID, expectedVersion int) error {
+// Delete removes the product if pre holds and no order refers to it (catalog.ErrInUse).
+func (m *Memory) Delete(ctx context.Context, id uuid.UUID, pre catalog.Precondition) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -121,7 +128,7 @@ func (m *Memory) Delete(ctx context.Context, id uuid.UUID, expectedVersion int) 
 	switch {
 	case !ok:
 		return catalog.ErrNotFound
-	case expectedVersion != 0 && p.Version != expectedVersion:
+	case !pre.Holds(p.Version, p.Stock):
 		return catalog.ErrVersionMismatch
 	case m.ordered[id]:
 		return catalog.ErrInUse
@@ -138,6 +145,9 @@ func (m *Memory) List(ctx context.Context, q catalog.ListQuery) (catalog.Page, e
 	}
 	if q.Limit < 1 {
 		return catalog.Page{}, fmt.Errorf("catalogtest: limit %d", q.Limit)
+	}
+	if err := storable(strings.ToLower(q.Search)); err != nil { // the store sends it lower-cased
+		return catalog.Page{}, err
 	}
 	m.mu.Lock()
 	items := make([]catalog.Product, 0, len(m.products))
@@ -165,6 +175,17 @@ func (m *Memory) List(ctx context.Context, q catalog.ListQuery) (catalog.Page, e
 		page.Next = &catalog.Cursor{Sort: q.Sort, Desc: q.Desc, CreatedAt: last.CreatedAt, PriceCents: last.PriceCents, Name: last.Name, ID: last.ID}
 	}
 	return page, nil
+}
+
+// storable fails as PostgreSQL does on text it cannot hold: a NUL byte or invalid UTF-8 (SQLSTATE
+// 22021). The service must refuse such text before it gets here.
+func storable(texts ...string) error {
+	for _, s := range texts {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			return fmt.Errorf("catalogtest: invalid byte sequence for encoding \"UTF8\" in %q (SQLSTATE 22021)", s)
+		}
+	}
+	return nil
 }
 
 func matches(p catalog.Product, q catalog.ListQuery) bool {
