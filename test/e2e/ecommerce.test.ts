@@ -103,6 +103,9 @@ describe.skipIf(skipReason)("ecommerce, generated and put through the Go ladder"
       const db = await make(["db"]);
       expect(db.exitCode, String(db.all)).toBe(0);
       expect(String(db.all)).toMatch(new RegExp(`created database ${dbName}`));
+      // The migrations are what Ent's schema diff gives: nothing to add.
+      const migrationCheck = await make(["migration-check"]);
+      expect(migrationCheck.exitCode, String(migrationCheck.all)).toBe(0);
       // Its own process group, as a terminal's foreground job: Ctrl-C reaches make and both binaries.
       run = execa("make", ["--no-print-directory", "run"], { cwd: dir, env: childEnv(), extendEnv: false, reject: false, all: true, detached: true });
       const base = `http://127.0.0.1:${apiPort}`;
