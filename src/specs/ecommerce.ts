@@ -23,7 +23,10 @@ export const ecommerce: ProjectSpec = {
       DATABASE_URL: "postgres://postgres@127.0.0.1:5432/ecommerce?sslmode=disable",
       AMQP_URL: "amqp://guest:guest@127.0.0.1:5672/",
     },
-    setup: [{ command: "make db", does: "creates the database and applies the migrations, once" }],
+    setup: [
+      { command: "export JWT_SECRET=$(openssl rand -hex 32)", does: "the key this shell's api signs tokens with" },
+      { command: "make db", does: "creates the database and applies the migrations, once" },
+    ],
   },
   binaries: ["api", "worker", "loadtest"],
   layers: ["shared", "plumbing", "docker", "ecommerce"],

@@ -14,6 +14,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"example.com/gopher-template/plumbing/testserve"
+
 	authv1 "example.com/gopher-template/chat/internal/gen/auth/v1"
 	"example.com/gopher-template/chat/internal/jwtauth"
 	"example.com/gopher-template/chat/internal/testenv"
@@ -27,7 +29,7 @@ func TestServe(t *testing.T) {
 	if _, _, err := jwtauth.WriteKeyFiles(dir); err != nil {
 		t.Fatal(err)
 	}
-	httpAddr, grpcAddr := testenv.FreeAddr(t), testenv.FreeAddr(t)
+	httpAddr, grpcAddr := testserve.FreeAddr(t), testserve.FreeAddr(t)
 	vars := map[string]string{
 		"DATABASE_URL":         testenv.DatabaseURL(t),
 		"JWT_PRIVATE_KEY_FILE": filepath.Join(dir, "jwt-ed25519.pem"),
@@ -41,7 +43,7 @@ func TestServe(t *testing.T) {
 	exited := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() { exited <- run(ctx, []string{"auth"}, env(vars), &bytes.Buffer{}, &logs) }()
-	testenv.WaitHealthy(t, httpAddr, exited)
+	testserve.WaitHealthy(t, httpAddr, exited)
 
 	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"example.com/gopher-template/plumbing/testserve"
+
 	"example.com/gopher-template/chat/internal/config"
 	chatv1 "example.com/gopher-template/chat/internal/gen/chat/v1"
 	"example.com/gopher-template/chat/internal/jwtauth"
@@ -37,7 +39,7 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	httpAddr, grpcAddr := testenv.FreeAddr(t), testenv.FreeAddr(t)
+	httpAddr, grpcAddr := testserve.FreeAddr(t), testserve.FreeAddr(t)
 	vars := map[string]string{
 		"DATABASE_URL":    testenv.DatabaseURL(t),
 		"JWT_PUBLIC_KEYS": string(pubPEM), // the environment form of the key
@@ -51,7 +53,7 @@ func TestServe(t *testing.T) {
 	exited := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() { exited <- run(ctx, []string{"chat"}, env(vars), &bytes.Buffer{}, &logs) }()
-	testenv.WaitHealthy(t, httpAddr, exited)
+	testserve.WaitHealthy(t, httpAddr, exited)
 
 	priv, err := jwtauth.LoadPrivateKey("", filepath.Clean(privPath))
 	if err != nil {

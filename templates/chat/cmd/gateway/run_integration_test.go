@@ -16,6 +16,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"example.com/gopher-template/plumbing/testserve"
+
 	"example.com/gopher-template/chat/internal/auth"
 	"example.com/gopher-template/chat/internal/auth/authtest"
 	"example.com/gopher-template/chat/internal/authgrpc"
@@ -77,7 +79,7 @@ func TestServe(t *testing.T) {
 		chatv1.RegisterChatServiceServer(s.Server, chatgrpc.New(logger, chatSvc))
 	})
 
-	httpAddr := testenv.FreeAddr(t)
+	httpAddr := testserve.FreeAddr(t)
 	vars := map[string]string{
 		"JWT_PUBLIC_KEY_FILES": filepath.Join(dir, "jwt-ed25519.pub.pem"),
 		"NATS_URL":             natsURL,
@@ -91,7 +93,7 @@ func TestServe(t *testing.T) {
 	exited := make(chan error, 1)
 	var logs bytes.Buffer
 	go func() { exited <- run(ctx, []string{"gateway"}, env(vars), &bytes.Buffer{}, &logs) }()
-	testenv.WaitHealthy(t, httpAddr, exited)
+	testserve.WaitHealthy(t, httpAddr, exited)
 	base := "http://" + httpAddr
 	if code, body := call(t, http.MethodGet, base+"/readyz", "", nil); code != http.StatusOK {
 		t.Errorf("/readyz = %d %v", code, body)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"example.com/gopher-template/plumbing/testserve"
+
 	"example.com/gopher-template/ecommerce/internal/config"
 	"example.com/gopher-template/ecommerce/internal/metrics"
 	"example.com/gopher-template/ecommerce/internal/testenv"
@@ -24,11 +26,11 @@ func TestServe(t *testing.T) {
 	t.Parallel()
 	dbURL := testenv.DatabaseURL(t)
 	testenv.DBAt(t, dbURL, 2) // migrated
-	httpAddr := testenv.FreeAddr(t)
+	httpAddr := testserve.FreeAddr(t)
 	vars := map[string]string{
 		"DATABASE_URL":      dbURL,
 		"HTTP_ADDR":         httpAddr,
-		"ADMIN_ADDR":        testenv.FreeAddr(t),
+		"ADMIN_ADDR":        testserve.FreeAddr(t),
 		"JWT_SECRET":        strings.Repeat("s", 32),
 		"ARGON2_MEMORY_KIB": "8192",
 		"ARGON2_ITERATIONS": "1",
@@ -37,9 +39,9 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	exited := make(chan error, 1)
-	var logs testenv.Buffer
+	var logs testserve.Buffer
 	go func() { exited <- run(ctx, []string{"api"}, getenv, &bytes.Buffer{}, &logs) }()
-	testenv.WaitHealthy(t, httpAddr, exited)
+	testserve.WaitHealthy(t, httpAddr, exited)
 	base := "http://" + httpAddr
 
 	for _, email := range []string{"admin@example.com", "buyer@example.com"} {
@@ -100,7 +102,7 @@ func TestServe(t *testing.T) {
 // TestServeRefusesAnUnmigratedDatabase: the API never migrates on its own.
 func TestServeRefusesAnUnmigratedDatabase(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "HTTP_ADDR": testenv.FreeAddr(t), "JWT_SECRET": strings.Repeat("s", 32)}
+	vars := map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "HTTP_ADDR": testserve.FreeAddr(t), "JWT_SECRET": strings.Repeat("s", 32)}
 	err := run(t.Context(), []string{"api"}, func(k string) string { return vars[k] }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "migrate") {
 		t.Fatalf("run on an empty database = %v, want an error telling to migrate", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"example.com/gopher-template/plumbing/testproxy"
+	"example.com/gopher-template/plumbing/testserve"
 
 	"example.com/gopher-template/ecommerce/ent/order"
 	"example.com/gopher-template/ecommerce/ent/outboxevent"
@@ -42,7 +43,7 @@ func TestOrdersCommitWhileRabbitMQIsCut(t *testing.T) {
 	topology := rabbittest.Topology(t, rabbittest.Dial(t, rabbittest.URL(t)), rabbit.TopologyOptions{RetryDelay: 200 * time.Millisecond})
 	amqpURL, proxy := testproxy.ForURL(t, rabbittest.URL(t))
 
-	httpAddr := testenv.FreeAddr(t)
+	httpAddr := testserve.FreeAddr(t)
 	vars := map[string]string{
 		"DATABASE_URL":     dbURL,
 		"AMQP_URL":         amqpURL,
@@ -55,11 +56,11 @@ func TestOrdersCommitWhileRabbitMQIsCut(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	exited := make(chan error, 1)
-	var logs testenv.Buffer
+	var logs testserve.Buffer
 	go func() {
 		exited <- run(ctx, []string{"worker"}, func(k string) string { return vars[k] }, &bytes.Buffer{}, &logs)
 	}()
-	testenv.WaitHealthy(t, httpAddr, exited)
+	testserve.WaitHealthy(t, httpAddr, exited)
 
 	orders, err := ordering.NewService(ordering.Options{Repo: stores.Orders, CursorKey: bytes.Repeat([]byte("k"), 32)})
 	if err != nil {

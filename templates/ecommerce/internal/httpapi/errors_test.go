@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"example.com/gopher-template/plumbing/logging"
+	"example.com/gopher-template/plumbing/testserve"
 
 	"example.com/gopher-template/ecommerce/internal/catalog"
 	"example.com/gopher-template/ecommerce/internal/httpapi"
@@ -34,27 +34,9 @@ func (s stalledCatalog) Get(ctx context.Context, id uuid.UUID) (catalog.Product,
 	return s.Repository.Get(ctx, id)
 }
 
-// syncBuffer is a log sink the handler and the test share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestErrorsAreProblems(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testserve.Buffer
 	f := newFixture(t, fixtureOptions{
 		wrapCatalog: func(r catalog.Repository) catalog.Repository { return stalledCatalog{r} },
 		edit: func(o *httpapi.Options) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/gopher-template/plumbing/testserve"
+
 	"example.com/gopher-template/ecommerce/internal/accounts"
 	"example.com/gopher-template/ecommerce/internal/httpapi"
 )
@@ -17,7 +19,7 @@ import (
 // store does, so a request that got through to them would be a 500 here too.
 func TestTextPostgresCannotStoreIsRefused(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testserve.Buffer
 	f := newFixture(t, fixtureOptions{edit: func(o *httpapi.Options) {
 		o.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 	}})

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -11,23 +10,12 @@ import (
 	"testing"
 
 	"example.com/gopher-template/plumbing/logging"
+	"example.com/gopher-template/plumbing/testserve"
 
 	"example.com/gopher-template/url-shortener/internal/httpapi"
 	"example.com/gopher-template/url-shortener/internal/link"
 	"example.com/gopher-template/url-shortener/internal/link/linktest"
 )
-
-// syncBuffer is a bytes.Buffer that concurrent requests can log to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
 
 type accessLine struct {
 	Msg       string `json:"msg"`
@@ -55,7 +43,7 @@ func accessLines(t *testing.T, out string) map[string]accessLine {
 }
 
 // newLoggingServer is a server that logs at Debug to out, behind trusted proxies.
-func newLoggingServer(t *testing.T, out *syncBuffer, trustedProxies ...string) *testServer {
+func newLoggingServer(t *testing.T, out *testserve.Buffer, trustedProxies ...string) *testServer {
 	t.Helper()
 	svc := newService(t, linktest.NewRepository(), linktest.NewCache(), linktest.NewHits(), link.Options{CodeLength: codeLength})
 	h, err := httpapi.NewServer(logging.New(out, slog.LevelDebug), httpapi.Options{
@@ -85,21 +73,21 @@ func TestAccessLogClientIP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var out syncBuffer
+			var out testserve.Buffer
 			ts := newLoggingServer(t, &out, tt.trustedProxies...)
 			ts.create(t, `{"url":"https://example.org/logged","alias":"logged"}`, nil)
-			out.buf.Reset()
+			out.Reset()
 			headers := map[string]string{"X-Forwarded-For": tt.forwardedFor}
 			for _, target := range []string{"/logged", "/api/v1/links/logged", "/a/b/c"} {
 				if rec := ts.do(t, request{method: http.MethodGet, target: target, headers: headers}); rec.Code >= http.StatusInternalServerError {
 					t.Fatalf("GET %s: status %d", target, rec.Code)
 				}
 			}
-			lines := accessLines(t, out.buf.String())
+			lines := accessLines(t, out.String())
 			for target, route := range map[string]string{"/logged": "/:code", "/api/v1/links/logged": "/api/v1/links/:code", "/a/b/c": "unmatched"} {
 				line, ok := lines[target]
 				if !ok {
-					t.Fatalf("GET %s: no access-log line in %s", target, out.buf.String())
+					t.Fatalf("GET %s: no access-log line in %s", target, out.String())
 				}
 				if line.ClientIP != tt.want || line.Route != route {
 					t.Errorf("GET %s: client_ip %q, route %q; want %q, %q", target, line.ClientIP, line.Route, tt.want, route)
@@ -114,7 +102,7 @@ func TestAccessLogClientIP(t *testing.T) {
 // -race).
 func TestAccessLogClientIPUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	var out syncBuffer
+	var out testserve.Buffer
 	ts := newLoggingServer(t, &out, "192.0.2.0/24")
 	ts.create(t, `{"url":"https://example.org/logged","alias":"logged"}`, nil)
 	const clients = 50
@@ -127,7 +115,7 @@ func TestAccessLogClientIPUnderConcurrency(t *testing.T) {
 	}
 	wg.Wait()
 	seen := 0
-	for raw := range strings.SplitSeq(strings.TrimSpace(out.buf.String()), "\n") {
+	for raw := range strings.SplitSeq(strings.TrimSpace(out.String()), "\n") {
 		var line accessLine
 		if err := json.Unmarshal([]byte(raw), &line); err != nil {
 			t.Fatalf("log line %q: %v", raw, err)

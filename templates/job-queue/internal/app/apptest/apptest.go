@@ -5,17 +5,17 @@
 package apptest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"example.com/gopher-template/plumbing/testserve"
 
 	"example.com/gopher-template/job-queue/internal/queuetest"
 )
@@ -36,7 +36,7 @@ type Process struct {
 	// URL and AdminURL are the base URLs of HTTP_ADDR and ADMIN_ADDR.
 	URL, AdminURL string
 
-	logs     syncBuffer
+	logs     testserve.Buffer
 	done     chan error
 	cancel   context.CancelFunc
 	stopOnce sync.Once
@@ -52,8 +52,8 @@ func Start(t *testing.T, getenv func(string) string, name string, run RunFunc, v
 	env := map[string]string{
 		"NATS_URL":      q.URL,
 		"STREAM_PREFIX": q.Config.Names.Prefix,
-		"HTTP_ADDR":     freeAddr(t),
-		"ADMIN_ADDR":    freeAddr(t),
+		"HTTP_ADDR":     testserve.FreeAddr(t),
+		"ADMIN_ADDR":    testserve.FreeAddr(t),
 	}
 	maps.Copy(env, vars)
 	p.URL, p.AdminURL = "http://"+env["HTTP_ADDR"], "http://"+env["ADMIN_ADDR"]
@@ -134,31 +134,3 @@ func (p *Process) Stop() error {
 
 // Logs returns what run has written to stderr so far.
 func (p *Process) Logs() string { return p.logs.String() }
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's goroutines and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
