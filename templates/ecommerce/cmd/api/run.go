@@ -55,15 +55,11 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	}
 	logger := logging.New(stderr, cfg.LogLevel).With(slog.String("service", "api"), slog.String("version", version))
-	db, err := pgdb.Open(ctx, pgdb.Options{URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns})
+	db, client, err := app.OpenMigrated(ctx, cfg.Common)
 	if err != nil {
 		return err
 	}
-	client := pgdb.NewClient(db)
 	defer client.Close()
-	if err := app.RequireMigrated(ctx, db); err != nil {
-		return err
-	}
 	stores := store.New(client)
 
 	reg, err := metrics.NewRegistry()

@@ -23,7 +23,6 @@ import (
 	"example.com/gopher-template/ecommerce/internal/events"
 	"example.com/gopher-template/ecommerce/internal/metrics"
 	"example.com/gopher-template/ecommerce/internal/outbox"
-	"example.com/gopher-template/ecommerce/internal/pgdb"
 	"example.com/gopher-template/ecommerce/internal/rabbit"
 	"example.com/gopher-template/ecommerce/internal/store"
 	"example.com/gopher-template/ecommerce/internal/tasks"
@@ -61,15 +60,11 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	}
 	logger := logging.New(stderr, cfg.LogLevel).With(slog.String("service", "worker"), slog.String("version", version))
-	db, err := pgdb.Open(ctx, pgdb.Options{URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns})
+	db, client, err := app.OpenMigrated(ctx, cfg.Common)
 	if err != nil {
 		return err
 	}
-	client := pgdb.NewClient(db)
 	defer client.Close()
-	if err := app.RequireMigrated(ctx, db); err != nil {
-		return err
-	}
 	stores := store.New(client)
 
 	// Publishing and consuming on separate connections: under a memory or disk alarm the broker

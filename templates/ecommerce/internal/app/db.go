@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 
+	"example.com/gopher-template/ecommerce/ent"
+	"example.com/gopher-template/ecommerce/internal/config"
 	"example.com/gopher-template/ecommerce/internal/migrations"
 	"example.com/gopher-template/ecommerce/internal/pgdb"
 )
@@ -19,6 +21,21 @@ func OpenDatabase(ctx context.Context, getenv func(string) string) (*sql.DB, err
 		return nil, errors.New("config: DATABASE_URL is required")
 	}
 	return pgdb.Open(ctx, pgdb.Options{URL: url, MaxConns: 2})
+}
+
+// OpenMigrated opens the pool a binary serves with, and an Ent client on it, for the database
+// cfg names; it fails, closing what it opened, when migrations are pending. Closing the client
+// closes the pool.
+func OpenMigrated(ctx context.Context, cfg config.Common) (*sql.DB, *ent.Client, error) {
+	db, err := pgdb.Open(ctx, pgdb.Options{URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns})
+	if err != nil {
+		return nil, nil, err
+	}
+	client := pgdb.NewClient(db)
+	if err := RequireMigrated(ctx, db); err != nil {
+		return nil, nil, errors.Join(err, client.Close())
+	}
+	return db, client, nil
 }
 
 // RequireMigrated fails when migrations are pending: the binaries never migrate on their own
