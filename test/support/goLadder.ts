@@ -32,9 +32,20 @@ export async function sh(command: string, args: string[], options: Options = {})
   const env = childEnv({ ...goEnv, GOTOOLCHAIN: await pinnedToolchain(options.cwd), ...(options.env as Record<string, string> | undefined) });
   const result = await execa(command, args, { reject: false, all: true, ...options, env, extendEnv: false });
   if (result.exitCode !== 0) {
-    throw new Error(`${command} ${args.join(" ")} failed (exit ${result.exitCode}):\n${String(result.all).slice(-8000)}`);
+    throw new Error(`${command} ${args.join(" ")} failed (exit ${result.exitCode}):\n${failureDigest(String(result.all))}${String(result.all).slice(-8000)}`);
   }
   return result;
+}
+
+/**
+ * A long output's lines that say what failed (go test's `--- FAIL`, a test's file:line message, a
+ * panic), which its last 8000 characters may no longer hold: a verbose integration run prints
+ * far more after a failure than before it.
+ */
+function failureDigest(output: string): string {
+  if (output.length <= 8000) return "";
+  const lines = output.split("\n").filter((line) => /^\s*--- FAIL|^FAIL\b|^panic:|^\s+\S+_test\.go:\d+:/.test(line));
+  return lines.length === 0 ? "" : `what failed:\n${lines.join("\n").slice(0, 6000)}\n\nthe output's end:\n`;
 }
 
 /** The go command in dir runs exactly the release go.mod's toolchain line names. */

@@ -135,6 +135,7 @@ func TestMessageFailingEveryAttemptIsParked(t *testing.T) {
 	publish(t, conn, top, e)
 	parking := top.ParkingQueue(rabbit.ConsumerStockAlert)
 	waitFor(t, 10*time.Second, "the message parked", func() bool { return rabbittest.Messages(t, conn, parking) == 1 })
+	waitFor(t, 5*time.Second, "the parked outcome recorded", func() bool { return rec.count(rabbit.OutcomeParked) == 1 })
 	time.Sleep(3 * delay) // no attempt after the last
 	if n := len(f.times(e.ID)); n != attempts {
 		t.Errorf("handled %d times, want %d", n, attempts)
@@ -179,6 +180,8 @@ func TestMalformedAndPermanentlyFailingMessagesAreParkedAtOnce(t *testing.T) {
 
 	parking := top.ParkingQueue(rabbit.ConsumerOrderConfirmation)
 	waitFor(t, 10*time.Second, "three messages parked", func() bool { return rabbittest.Messages(t, conn, parking) == 3 })
+	// A message is parked, then acked, then its outcome recorded.
+	waitFor(t, 5*time.Second, "three parked outcomes recorded", func() bool { return rec.count(rabbit.OutcomeParked) == 3 })
 	if n := calls.Load(); n != 2 {
 		t.Errorf("the handler was called %d times, want 2 (never for the message without an ID)", n)
 	}
