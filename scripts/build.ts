@@ -6,9 +6,10 @@
 // - Every layer of templates/ is listed into the bundle, each `.hbs` precompiled and the other
 //   files' bytes in one brotli blob a layer: the package ships no templates/, and a run never
 //   walks a folder, nor reads or compiles a template.
-// - Code splitting keeps start-up small: --help and --list load yargs and the specs, a generation
-//   adds node-plop, Handlebars and fs-extra, and a prompt or a child process (go, git) adds
-//   inquirer or execa, at the moment it is first needed.
+// - Code splitting keeps start-up small: a lone --help or --list loads the specs and prints (the
+//   help prerendered by yargs at build time), any other command line adds yargs, a generation
+//   node-plop, Handlebars and fs-extra, and a prompt or a child process (go, git) inquirer or
+//   execa, at the moment it is first needed.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import zlib, { brotliCompressSync } from "node:zlib";
@@ -16,11 +17,14 @@ import * as esbuild from "esbuild";
 import fs from "fs-extra";
 import Handlebars from "handlebars";
 
-import { packageRoot, templatesDir } from "../src/core/packageInfo.js";
+import { parseArgs } from "../src/cli/parseArgs.js";
+import { maxHelpWidth } from "../src/cli/terminal.js";
+import { generatorVersion, packageRoot, templatesDir } from "../src/core/packageInfo.js";
 import { readLayer } from "../src/core/readLayer.js";
 import { compileOptions } from "../src/core/renderer.js";
 import { layerBlobsDir } from "../src/core/loadLayer.js";
 import { catalogue } from "../src/specs/catalogue.js";
+import { glob } from "tinyglobby";
 import { parseSpec } from "../src/specs/schema.js";
 
 /**
@@ -56,6 +60,52 @@ function templateIndex(): esbuild.Plugin {
         });
         await writeLayerBlob(args.path, Buffer.concat(plain));
         return { contents: `export default [\n${entries.join(",\n")}\n];\n`, loader: "js", watchFiles: files.map(({ file }) => path.join(dir, file)) };
+      });
+    },
+  };
+}
+
+/**
+ * src/cli/prerenderedHelp.ts, replaced by the help parseArgs renders for `--help` at its widest:
+ * the bundle prints it for a lone --help (at that width) without loading yargs.
+ */
+function prerenderedHelp(): esbuild.Plugin {
+  return {
+    name: "prerendered-help",
+    setup(build) {
+      build.onResolve({ filter: /\/prerenderedHelp\.js$/ }, (args) => ({ path: path.join(args.resolveDir, args.path), namespace: "prerendered-help" }));
+      build.onLoad({ filter: /.*/, namespace: "prerendered-help" }, async () => {
+        const parsed = await parseArgs(["--help"], catalogue(), generatorVersion, maxHelpWidth);
+        if (!("print" in parsed)) throw new Error("parseArgs gave no help for --help");
+        return { contents: `export const prerenderedHelp = ${JSON.stringify({ width: maxHelpWidth, text: parsed.print })};\n`, loader: "js" };
+      });
+    },
+  };
+}
+
+/**
+ * One copy of each package version: npm installs the same version of a package twice when two
+ * dependants nest it (yargs and cliui each have string-width 7.2.0, emoji-regex 10.6.0, ...), and
+ * esbuild would bundle both. Every import of such a package resolves to its copy whose folder
+ * sorts first, so the bundle holds it once and two builds choose the same.
+ */
+async function oneCopyPerVersion(): Promise<esbuild.Plugin> {
+  const manifests = await glob(["**/node_modules/*/package.json", "**/node_modules/@*/*/package.json"], { cwd: path.join(packageRoot, "node_modules"), absolute: true });
+  const copies = new Map<string, string[]>();
+  for (const manifest of manifests.sort()) {
+    const { name, version } = (await fs.readJson(manifest)) as { name?: string; version?: string };
+    if (name && version) copies.set(`${name}@${version}`, [...(copies.get(`${name}@${version}`) ?? []), path.dirname(manifest)]);
+  }
+  const canonical = new Map<string, string>();
+  for (const roots of copies.values()) for (const root of roots.slice(1)) canonical.set(root, roots[0]!);
+  return {
+    name: "one-copy-per-version",
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === "one-copy-per-version" || canonical.size === 0) return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: "one-copy-per-version" });
+        const root = [...canonical.keys()].find((copy) => resolved.path.startsWith(copy + path.sep));
+        return root ? { ...resolved, path: canonical.get(root)! + resolved.path.slice(root.length) } : resolved;
       });
     },
   };
@@ -303,7 +353,8 @@ async function build(): Promise<void> {
     chunkNames: "[name]-[hash]",
     legalComments: "eof",
     logLevel: "warning",
-    plugins: [templateIndex(), handlebarsRuntime(), lazyExeca(), iconvThroughTextDecoder(), patchLibraries()],
+    // oneCopyPerVersion last: it answers every bare import the others leave.
+    plugins: [templateIndex(), prerenderedHelp(), handlebarsRuntime(), lazyExeca(), iconvThroughTextDecoder(), patchLibraries(), await oneCopyPerVersion()],
     metafile: true,
     write: false,
   });

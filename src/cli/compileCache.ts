@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,8 +9,9 @@ import vm from "node:vm";
  * kept between runs, as Node 22's module.enableCompileCache() keeps it: a second run of the CLI
  * (--help then a generation, the tests, a CI job) starts about 10 ms sooner. Node 22.1+ does it
  * natively; on Node 20, which has no such API, the bundle's content-hashed chunks are compiled
- * through vm.Script with V8's cached data, kept in a folder of the temp directory per user, V8
- * version and architecture, and written when a run compiled a chunk that had none. Anything that
+ * through vm.Script with V8's cached data, kept in one file in a folder of the temp directory per
+ * user, V8 version and architecture, and rewritten when a run compiled a chunk that had none (one
+ * file, not one a chunk: on a slow disk each file made cost a first run more than it compiled). Anything that
  * goes wrong (no temp directory, a foreign folder, a cache V8 refuses) means compiling as usual.
  * NODE_DISABLE_COMPILE_CACHE=1, Node's own switch, turns it off.
  */
@@ -50,36 +51,67 @@ interface CompiledModule {
 const resolveFilename = (request: string, parent: CompiledModule): string =>
   (Module as unknown as { _resolveFilename(request: string, parent: CompiledModule): string })._resolveFilename(request, parent);
 
+/**
+ * The cache is one file, so a run reads one file and writes at most one: an index (chunk name →
+ * where its cached data lies), as JSON behind its length, then the data. A file that does not
+ * read as one is an empty cache.
+ */
+const cacheFile = "chunks.bin";
+
+function readCache(file: string): Map<string, Buffer> {
+  try {
+    const bytes = readFileSync(file);
+    const indexEnd = 4 + bytes.readUInt32LE(0);
+    const index = JSON.parse(bytes.subarray(4, indexEnd).toString("utf8")) as Record<string, [number, number]>;
+    return new Map(Object.entries(index).map(([name, [offset, length]]) => [name, bytes.subarray(indexEnd + offset, indexEnd + offset + length)]));
+  } catch {
+    return new Map();
+  }
+}
+
+function writeCache(file: string, chunks: Map<string, Buffer>): void {
+  const index: Record<string, [number, number]> = {};
+  let offset = 0;
+  for (const [name, data] of chunks) {
+    index[name] = [offset, data.length];
+    offset += data.length;
+  }
+  const json = Buffer.from(JSON.stringify(index));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(json.length);
+  const temporary = `${file}.${process.pid}`;
+  writeFileSync(temporary, Buffer.concat([length, json, ...chunks.values()]));
+  renameSync(temporary, file);
+}
+
 function cacheChunks(bundleDir: string, dir: string): void {
+  const file = path.join(dir, cacheFile);
+  const cached = readCache(file);
   const proto = (Module as unknown as { prototype: CompiledModule }).prototype;
   const compile = proto._compile;
-  const produced: { script: vm.Script; file: string }[] = [];
+  const produced = new Map<string, vm.Script>();
   proto._compile = function (this: CompiledModule, content: string, filename: string) {
     if (path.dirname(filename) !== bundleDir || !chunkName.test(filename)) return compile.call(this, content, filename);
-    const file = path.join(dir, `${path.basename(filename)}.bin`);
-    let cachedData: Buffer | undefined;
-    try {
-      cachedData = readFileSync(file);
-    } catch {
-      // Not cached yet.
-    }
+    const name = path.basename(filename);
+    const cachedData = cached.get(name);
     const script = new vm.Script((Module as unknown as { wrap(code: string): string }).wrap(content), { filename, cachedData });
-    if (!cachedData || script.cachedDataRejected) produced.push({ script, file });
+    if (!cachedData || script.cachedDataRejected) produced.set(name, script);
     const wrapper = script.runInThisContext() as (...args: unknown[]) => unknown;
     // What the chunks' require() is asked for: sibling chunks and Node's own modules.
     const require = Object.assign((id: string) => this.require(id), { resolve: (request: string) => resolveFilename(request, this) });
     return wrapper.call(this.exports, this.exports, require, this, filename, bundleDir);
   };
-  // At exit the scripts hold every function this run compiled, so the cache covers what ran.
+  // At exit the scripts hold every function this run compiled, so the cache covers what ran. The
+  // chunks other runs cached stay, unless this bundle no longer has them (another version's).
   process.once("exit", () => {
-    for (const { script, file } of produced) {
-      try {
-        const temporary = `${file}.${process.pid}`;
-        writeFileSync(temporary, script.createCachedData());
-        renameSync(temporary, file);
-      } catch {
-        return;
-      }
+    if (produced.size === 0) return;
+    try {
+      const present = new Set(readdirSync(bundleDir));
+      const chunks = new Map([...cached].filter(([name]) => present.has(name) && !produced.has(name)));
+      for (const [name, script] of produced) chunks.set(name, script.createCachedData());
+      writeCache(file, chunks);
+    } catch {
+      // A cache not written: the next run compiles, as this one did.
     }
   });
 }

@@ -1,7 +1,9 @@
 import yargs from "yargs";
 
-import { validateOption, type OptionValue } from "../core/answers.js";
+import type { OptionValue } from "../core/answers.js";
 import type { ProjectSpec } from "../specs/schema.js";
+import { optionFlag, UsageError } from "./flags.js";
+import { helpWidth } from "./terminal.js";
 
 export interface CliArgs {
   directory?: string;
@@ -19,8 +21,6 @@ export interface CliArgs {
   options: Record<string, OptionValue>;
 }
 
-export class UsageError extends Error {}
-
 const examples: readonly (readonly [command: string, comment: string])[] = [
   ["$0", "asks what the flags do not say"],
   ["$0 links -p url-shortener -y", "every default, no prompts"],
@@ -29,14 +29,12 @@ const examples: readonly (readonly [command: string, comment: string])[] = [
   ["$0 jobs -p job-queue --dry-run", "writes nothing"],
 ];
 
-/** `httpPort` → `http-port`: every project option has a flag. */
-export const optionFlag = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 /**
- * Parses the command line. Returns the arguments, or the text to print for --help/--version.
+ * Parses the command line. Returns the arguments, or the text to print for --help/--version,
+ * wrapped to width columns.
  * Throws UsageError for unknown flags and malformed values.
  */
-export async function parseArgs(argv: string[], specs: ProjectSpec[], version: string): Promise<CliArgs | { print: string }> {
+export async function parseArgs(argv: string[], specs: ProjectSpec[], version: string, width = helpWidth()): Promise<CliArgs | { print: string }> {
   let printed: string | undefined;
   const parser = yargs(argv)
     .scriptName("create-gopher-project")
@@ -78,8 +76,8 @@ export async function parseArgs(argv: string[], specs: ProjectSpec[], version: s
     if (flags.length > 0) parser.group(flags, `${spec.title} options (--project ${spec.id}):`);
   }
   // Examples in one column, each with its comment: yargs' two columns would wrap the commands.
-  const width = Math.max(...examples.map(([command]) => command.length));
-  for (const [command, comment] of examples) parser.example(`${command.padEnd(width)}  # ${comment}`, "");
+  const commandWidth = Math.max(...examples.map(([command]) => command.length));
+  for (const [command, comment] of examples) parser.example(`${command.padEnd(commandWidth)}  # ${comment}`, "");
   parser
     .version(version)
     .help()
@@ -90,7 +88,7 @@ export async function parseArgs(argv: string[], specs: ProjectSpec[], version: s
     .fail((message, error) => {
       throw new UsageError(message ?? error?.message ?? "invalid arguments");
     })
-    .wrap(Math.min(100, process.stdout.columns || 100));
+    .wrap(width);
 
   const parsed = await parser.parseAsync(argv, {}, (_error, _argv, output) => {
     if (output) printed = output;
@@ -131,21 +129,4 @@ export async function parseArgs(argv: string[], specs: ProjectSpec[], version: s
     list: parsed.list,
     options,
   };
-}
-
-/**
- * Checks the options given as flags against the chosen project, before any prompt, in the
- * flags' own spelling: `--http-port must be an integer from 1024 to 65535`.
- */
-export function checkOptionFlags(spec: ProjectSpec, options: Record<string, OptionValue>, specs: ProjectSpec[]): void {
-  for (const [name, value] of Object.entries(options)) {
-    const flag = `--${optionFlag(name)}`;
-    const option = spec.options.find((candidate) => candidate.name === name);
-    if (!option) {
-      const owners = specs.filter((other) => other.options.some((candidate) => candidate.name === name)).map((other) => other.id);
-      throw new UsageError(`${flag} is an option of ${owners.join(", ")}, not of ${spec.id}`);
-    }
-    const problem = validateOption(option, value, flag);
-    if (problem) throw new UsageError(problem);
-  }
 }

@@ -2,7 +2,7 @@ import type { Stats } from "node:fs";
 import path from "node:path";
 import fs from "fs-extra";
 
-import { UsageError } from "./parseArgs.js";
+import { UsageError } from "./flags.js";
 
 /** User input inside a message: quoted and escaped, so a message stays one line. */
 export const quote = (text: string): string => JSON.stringify(text);

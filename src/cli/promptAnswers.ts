@@ -5,7 +5,7 @@ import { defaultModulePath, validateOption, type OptionValue } from "../core/ans
 import { validateModulePath } from "../core/validateModulePath.js";
 import { validateProjectName } from "../core/validateProjectName.js";
 import type { ProjectSpec } from "../specs/schema.js";
-import { UsageError } from "./parseArgs.js";
+import { UsageError } from "./flags.js";
 import { quote } from "./placeProject.js";
 import { checkTarget } from "./targetDirectory.js";
 import { paint } from "./terminal.js";

@@ -8,9 +8,11 @@ import { suggestProjectName, validateProjectName } from "../core/validateProject
 import { catalogue, findSpec } from "../specs/catalogue.js";
 import type { ProjectSpec } from "../specs/schema.js";
 import { Cancelled, exitCodes, heldSignal, startPreparing, throwIfCancelled } from "./cleanups.js";
-import { checkOptionFlags, parseArgs, UsageError, type CliArgs } from "./parseArgs.js";
+import { checkOptionFlags, UsageError } from "./flags.js";
+import type { CliArgs } from "./parseArgs.js";
+import { prerenderedHelp } from "./prerenderedHelp.js";
 import { printNextSteps } from "./printNextSteps.js";
-import { banner, print, reportSteps } from "./terminal.js";
+import { banner, helpWidth, print, reportSteps } from "./terminal.js";
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -29,6 +31,16 @@ const oneLine = (text: string): string =>
 /** The CLI: gathers answers, calls the generation core, moves the tree into place. Returns the exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
   try {
+    // Alone on the command line, --help and --list need no parser: yargs is left unloaded.
+    if (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h") && prerenderedHelp?.width === helpWidth()) {
+      print(io.stdout, prerenderedHelp.text);
+      return 0;
+    }
+    if (argv.length === 1 && argv[0] === "--list") {
+      printCatalogue(io.stdout);
+      return 0;
+    }
+    const { parseArgs } = await import("./parseArgs.js");
     const args = await parseArgs(argv, catalogue(), generatorVersion);
     if ("print" in args) {
       print(io.stdout, args.print);

@@ -3,7 +3,7 @@ import path from "node:path";
 import fs from "fs-extra";
 
 import { Cancelled, heldSignal, startPlacing, startPreparing, throwIfCancelled } from "./cleanups.js";
-import { UsageError } from "./parseArgs.js";
+import { UsageError } from "./flags.js";
 import { errorCode, lstat, placeProject, quote, unplaceProject } from "./placeProject.js";
 
 /**

@@ -25,6 +25,12 @@ export function paint(stream: Stream, env: NodeJS.ProcessEnv = process.env): Pai
     : { bold: plain, dim: plain, cyan: plain, green: plain, yellow: plain };
 }
 
+/** The widest --help: yargs wraps it to the terminal's columns, at most these. */
+export const maxHelpWidth = 100;
+
+/** The columns --help is wrapped to: the terminal's, at most maxHelpWidth (that when not a terminal). */
+export const helpWidth = (): number => Math.min(maxHelpWidth, process.stdout.columns || maxHelpWidth);
+
 export const print = (stream: NodeJS.WritableStream, text: string): void => {
   stream.write(`${text}\n`);
 };

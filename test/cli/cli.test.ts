@@ -4,7 +4,9 @@ import { execa } from "execa";
 import fs from "fs-extra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { parseArgs } from "../../src/cli/parseArgs.js";
 import { writeProject } from "../../src/cli/targetDirectory.js";
+import { maxHelpWidth } from "../../src/cli/terminal.js";
 import { suggestProjectName } from "../../src/core/validateProjectName.js";
 import { catalogue } from "../../src/specs/catalogue.js";
 import { missing } from "../support/environment.js";
@@ -313,6 +315,41 @@ describe("create-gopher-project (built CLI): first ten minutes", () => {
     expect(help.stdout).not.toMatch(/--http-port.*\[string\]/);
     expect(help.stdout).toMatch(/--name\s+Project name/);
     expect(help.stdout).toMatch(/Examples:\n {2}create-gopher-project .*#[\s\S]*create-gopher-project "My Links" -p cli --name my-links\s+#/);
+  });
+
+  it("a lone --help prints the text yargs renders (prerendered into the bundle) without loading yargs", async () => {
+    const version = JSON.parse(await fs.readFile("package.json", "utf8")).version;
+    const rendered = await parseArgs(["--help"], catalogue(), version, maxHelpWidth);
+    if (!("print" in rendered)) throw new Error("parseArgs gave no help");
+    for (const flag of ["--help", "-h"]) {
+      const help = await run([flag]);
+      expect(help.exitCode).toBe(0);
+      expect(help.stdout).toBe(rendered.print);
+    }
+    // With anything beside it, yargs itself answers: the same text.
+    expect((await run(["--help", "--yes"])).stdout).toBe(rendered.print);
+
+    // Whether a run compiles yargs: a preload reports each module that holds it.
+    const preload = path.join(root, "report-yargs.cjs");
+    await fs.writeFile(
+      preload,
+      [
+        `const Module = require("node:module");`,
+        `const compile = Module.prototype._compile;`,
+        `Module.prototype._compile = function (content, filename) {`,
+        `  if (content.includes("yargs")) process.stderr.write("yargs in " + filename + "\\n");`,
+        `  return compile.call(this, content, filename);`,
+        `};`,
+      ].join("\n"),
+    );
+    const loadsYargs = async (args: string[]) => {
+      const result = await execa("node", ["--require", preload, cli, ...args], { cwd: root, reject: false, env: { NODE_DISABLE_COMPILE_CACHE: "1" } });
+      expect(result.exitCode, result.stderr).toBe(0);
+      return result.stderr.includes("yargs in ");
+    };
+    expect(await loadsYargs(["--help"])).toBe(false);
+    expect(await loadsYargs(["--list"])).toBe(false);
+    expect(await loadsYargs(["--version"])).toBe(true); // the preload does see yargs where it is loaded
   });
 
   it("--name names the project apart from its directory", async () => {

@@ -98,6 +98,23 @@ describe("the packed tarball", () => {
     for (const file of cached) await fs.writeFile(path.join(tmp, file), "not V8's cached data");
     expect(await list({ TMPDIR: tmp })).toBe(expected);
 
+    // One file: a run that loads more chunks adds theirs and keeps the others; a run that
+    // compiled nothing new leaves it as it is.
+    const union = await fs.mkdtemp(path.join(root, "tmp-"));
+    const cacheSize = async () => {
+      const [file, ...more] = await files(union);
+      expect(more).toEqual([]);
+      return (await fs.stat(path.join(union, file!))).size;
+    };
+    await list({ TMPDIR: union });
+    const listOnly = await cacheSize();
+    const version = await execa("node", [packed.entry, "--version"], { env: { TMPDIR: union } });
+    expect(version.exitCode).toBe(0);
+    const both = await cacheSize();
+    expect(both).toBeGreaterThan(listOnly);
+    await list({ TMPDIR: union });
+    expect(await cacheSize()).toBe(both);
+
     const off = await fs.mkdtemp(path.join(root, "tmp-"));
     expect(await list({ TMPDIR: off, NODE_DISABLE_COMPILE_CACHE: "1" })).toBe(expected);
     expect(await files(off)).toEqual([]);
