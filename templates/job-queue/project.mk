@@ -1,27 +1,30 @@
-# Where `make run` listens: each binary gets its own as HTTP_ADDR (set them in .env to move them).
+# Where `make run` listens: each binary gets its own as HTTP_ADDR, and its pprof listener as
+# ADMIN_ADDR (set them in .env to move them; an empty *_ADMIN_ADDR turns that listener off).
 API_ADDR             ?= 127.0.0.1:8080
 WORKER_ADDR          ?= 127.0.0.1:8081
+API_ADMIN_ADDR       ?= 127.0.0.1:6060
+WORKER_ADMIN_ADDR    ?= 127.0.0.1:6061
 API_URL              ?= http://$(API_ADDR)
-WORKER_ADMIN_URL     ?= http://127.0.0.1:6061
+WORKER_ADMIN_URL     ?= http://$(WORKER_ADMIN_ADDR)
 LOADTEST_JOBS        ?= 5000
 LOADTEST_CONCURRENCY ?= 32
 PROFILE_SECONDS      ?= 20
 PROFILE_DIR          ?= profiles
 
 .PHONY: run
-run: build ## Run the API (API_ADDR) and a worker (WORKER_ADDR, pprof on :6061) against NATS_URL; Ctrl-C stops both
+run: build ## Run the API (API_ADDR) and a worker (WORKER_ADDR, pprof on WORKER_ADMIN_ADDR) against NATS_URL; Ctrl-C stops both
 	@trap 'kill $$api $$worker 2>/dev/null; wait; exit 0' INT TERM HUP; \
-	HTTP_ADDR=$(API_ADDR) ADMIN_ADDR=127.0.0.1:6060 $(BIN_DIR)/api & api=$$!; \
-	HTTP_ADDR=$(WORKER_ADDR) ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker & worker=$$!; \
+	HTTP_ADDR=$(API_ADDR) ADMIN_ADDR=$(API_ADMIN_ADDR) $(BIN_DIR)/api & api=$$!; \
+	HTTP_ADDR=$(WORKER_ADDR) ADMIN_ADDR=$(WORKER_ADMIN_ADDR) $(BIN_DIR)/worker & worker=$$!; \
 	wait
 
 .PHONY: run-api
 run-api: build ## Run only the API against NATS_URL
-	HTTP_ADDR=$(API_ADDR) ADMIN_ADDR=127.0.0.1:6060 $(BIN_DIR)/api
+	HTTP_ADDR=$(API_ADDR) ADMIN_ADDR=$(API_ADMIN_ADDR) $(BIN_DIR)/api
 
 .PHONY: run-worker
 run-worker: build ## Run only a worker against NATS_URL
-	HTTP_ADDR=$(WORKER_ADDR) ADMIN_ADDR=127.0.0.1:6061 $(BIN_DIR)/worker
+	HTTP_ADDR=$(WORKER_ADDR) ADMIN_ADDR=$(WORKER_ADMIN_ADDR) $(BIN_DIR)/worker
 
 .PHONY: loadtest
 loadtest: build ## Enqueue LOADTEST_JOBS echo jobs through the API at API_URL and report jobs/s end to end (watches NATS_URL, STREAM_PREFIX)

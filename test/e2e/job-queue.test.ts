@@ -97,13 +97,16 @@ describe.skipIf(skipReason)("job-queue, generated and put through the Go ladder"
 
   it("make run starts api and worker on their own addresses from one .env, runs a job, and Ctrl-C stops both quietly", async () => {
     const runPrefix = `${prefix}_RUN`;
-    const [apiPort, workerPort] = [await freePort(), await freePort()];
+    const [apiPort, workerPort, apiAdminPort, workerAdminPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     // .env.example as a user would fill it in, pointed at the shared NATS under a prefix of its own.
     const env = (await fs.readFile(path.join(dir, ".env.example"), "utf8"))
       .replace(/^NATS_URL=.*$/m, `NATS_URL=${services.nats.url}`)
       .replace(/^STREAM_PREFIX=.*$/m, `STREAM_PREFIX=${runPrefix}`)
       .replace(/^API_ADDR=.*$/m, `API_ADDR=127.0.0.1:${apiPort}`)
-      .replace(/^WORKER_ADDR=.*$/m, `WORKER_ADDR=127.0.0.1:${workerPort}`);
+      .replace(/^WORKER_ADDR=.*$/m, `WORKER_ADDR=127.0.0.1:${workerPort}`)
+      .replace(/^API_ADMIN_ADDR=.*$/m, `API_ADMIN_ADDR=127.0.0.1:${apiAdminPort}`)
+      .replace(/^WORKER_ADMIN_ADDR=.*$/m, `WORKER_ADMIN_ADDR=127.0.0.1:${workerAdminPort}`);
+    expect(env, "every listen address of make run comes from .env").toMatch(/^WORKER_ADMIN_ADDR=127\.0\.0\.1:\d+$/m);
     await fs.writeFile(path.join(dir, ".env"), env);
     // Its own process group, as a terminal's foreground job: Ctrl-C reaches make and both binaries.
     const run = execa("make", ["--no-print-directory", "run"], { cwd: dir, env: childEnv(), extendEnv: false, reject: false, all: true, detached: true });
