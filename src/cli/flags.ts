@@ -1,4 +1,5 @@
-import { validateOption, type OptionValue } from "../core/answers.js";
+import { deliveryMisfit, validateDelivery, validateOption, type OptionValue } from "../core/answers.js";
+import { findDeliveryOption } from "../specs/delivery.js";
 import type { ProjectSpec } from "../specs/schema.js";
 
 /** Bad input on the command line or in an answer: printed as one line, exit 1. */
@@ -20,6 +21,19 @@ export function checkOptionFlags(spec: ProjectSpec, options: Record<string, Opti
       throw new UsageError(`${flag} is an option of ${owners.join(", ")}, not of ${spec.id}`);
     }
     const problem = validateOption(option, value, flag);
+    if (problem) throw new UsageError(problem);
+  }
+}
+
+/**
+ * Checks the delivery options given as flags against the chosen project, before any prompt:
+ * `--image must be one of distroless, scratch`, `--image is for projects that ship a container
+ * image, and cli does not`.
+ */
+export function checkDeliveryFlags(spec: ProjectSpec, delivery: Record<string, string>): void {
+  for (const [name, value] of Object.entries(delivery)) {
+    const flag = `--${optionFlag(name)}`;
+    const problem = deliveryMisfit(spec, name, flag) ?? validateDelivery(findDeliveryOption(name)!, value, flag);
     if (problem) throw new UsageError(problem);
   }
 }

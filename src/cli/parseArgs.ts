@@ -1,6 +1,7 @@
 import yargs from "yargs";
 
 import type { OptionValue } from "../core/answers.js";
+import { deliveryOptions } from "../specs/delivery.js";
 import type { ProjectSpec } from "../specs/schema.js";
 import { optionFlag, UsageError } from "./flags.js";
 import { helpWidth } from "./terminal.js";
@@ -19,6 +20,8 @@ export interface CliArgs {
   list: boolean;
   /** Project options given as flags, by option name. */
   options: Record<string, OptionValue>;
+  /** Delivery options given as flags, by option name (src/specs/delivery.ts). */
+  delivery: Record<string, string>;
 }
 
 const examples: readonly (readonly [command: string, comment: string])[] = [
@@ -75,6 +78,18 @@ export async function parseArgs(argv: string[], specs: ProjectSpec[], version: s
     }
     if (flags.length > 0) parser.group(flags, `${spec.title} options (--project ${spec.id}):`);
   }
+  // The delivery options, under their own heading: every project they apply to takes them.
+  for (const option of deliveryOptions) {
+    const choices = option.choices.map((choice) => choice.value).join(", ");
+    parser.option(optionFlag(option.name), {
+      describe: `${option.message} (projects that ship ${option.needs.gives}): ${choices}`,
+      defaultDescription: option.default,
+    });
+  }
+  parser.group(
+    deliveryOptions.map((option) => optionFlag(option.name)),
+    "Delivery options (every project they apply to):",
+  );
   // Examples in one column, each with its comment: yargs' two columns would wrap the commands.
   const commandWidth = Math.max(...examples.map(([command]) => command.length));
   for (const [command, comment] of examples) parser.example(`${command.padEnd(commandWidth)}  # ${comment}`, "");
@@ -115,6 +130,11 @@ export async function parseArgs(argv: string[], specs: ProjectSpec[], version: s
     if (!/^-?[0-9]+$/.test(digits)) throw new UsageError(`${flag} needs an integer, not ${JSON.stringify(digits)}`);
     options[option.name] = Number(digits);
   }
+  const delivery: Record<string, string> = {};
+  for (const option of deliveryOptions) {
+    const value = text(parsed[optionFlag(option.name)], `--${optionFlag(option.name)}`);
+    if (value !== undefined) delivery[option.name] = value;
+  }
   if (parsed.directory === "") throw new UsageError("the directory must not be an empty string");
   return {
     directory: text(parsed.directory, "the directory"),
@@ -128,5 +148,6 @@ export async function parseArgs(argv: string[], specs: ProjectSpec[], version: s
     force: parsed.force,
     list: parsed.list,
     options,
+    delivery,
   };
 }

@@ -4,6 +4,7 @@ import fs from "fs-extra";
 import { defaultModulePath, validateOption, type OptionValue } from "../core/answers.js";
 import { validateModulePath } from "../core/validateModulePath.js";
 import { validateProjectName } from "../core/validateProjectName.js";
+import { deliveryOptionsOf } from "../specs/delivery.js";
 import type { ProjectSpec } from "../specs/schema.js";
 import { UsageError } from "./flags.js";
 import { quote } from "./placeProject.js";
@@ -79,11 +80,11 @@ export async function promptName(directoryName: string, suggestion: string): Pro
   });
 }
 
-/** The module path and the project's options, those the flags did not give. */
+/** The module path, the project's options and its delivery options, those the flags did not give. */
 export async function promptAnswers(
   spec: ProjectSpec,
-  given: { name: string; module?: string; options: Record<string, OptionValue> },
-): Promise<{ module: string; options: Record<string, OptionValue> }> {
+  given: { name: string; module?: string; options: Record<string, OptionValue>; delivery: Record<string, string> },
+): Promise<{ module: string; options: Record<string, OptionValue>; delivery: Record<string, string> }> {
   const questions: Question[] = [];
   if (given.module === undefined) {
     questions.push({
@@ -112,6 +113,16 @@ export async function promptAnswers(
           : `${quote(value)} is not an integer from ${option.min} to ${option.max}`,
     });
   }
+  for (const option of deliveryOptionsOf(spec)) {
+    if (option.name in given.delivery) continue;
+    questions.push({
+      type: "list",
+      name: `delivery.${option.name}`,
+      message: option.message,
+      choices: option.choices.map((choice) => ({ name: `${choice.value} ${paint(process.stdout).dim(`(${choice.description})`)}`, short: choice.value, value: choice.value })),
+      default: option.default,
+    });
+  }
   const answers = await (await loadInquirer()).prompt(questions);
   const options = { ...given.options };
   for (const option of spec.options) {
@@ -119,7 +130,12 @@ export async function promptAnswers(
     const value = answers[option.name];
     options[option.name] = option.type === "boolean" ? Boolean(value) : Number(value);
   }
-  return { module: given.module ?? String(answers.module), options };
+  const delivery = { ...given.delivery };
+  for (const option of deliveryOptionsOf(spec)) {
+    const value = (answers.delivery as Record<string, unknown> | undefined)?.[option.name];
+    if (typeof value === "string") delivery[option.name] = value;
+  }
+  return { module: given.module ?? String(answers.module), options, delivery };
 }
 
 /** What makes target unable to take a project whatever its contents, or undefined. */

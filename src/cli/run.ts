@@ -8,7 +8,7 @@ import { suggestProjectName, validateProjectName } from "../core/validateProject
 import { catalogue, findSpec } from "../specs/catalogue.js";
 import type { ProjectSpec } from "../specs/schema.js";
 import { Cancelled, exitCodes, heldSignal, startPreparing, throwIfCancelled } from "./cleanups.js";
-import { checkOptionFlags, UsageError } from "./flags.js";
+import { checkDeliveryFlags, checkOptionFlags, UsageError } from "./flags.js";
 import type { CliArgs } from "./parseArgs.js";
 import { prerenderedHelp } from "./prerenderedHelp.js";
 import { printNextSteps } from "./printNextSteps.js";
@@ -80,11 +80,12 @@ async function create(args: CliArgs, io: Io): Promise<number> {
   }
   const spec = findSpec(projectId);
   checkOptionFlags(spec, args.options, catalogue());
+  checkDeliveryFlags(spec, args.delivery);
   const directory = prompts ? await prompts.promptDirectory(args.directory, spec.id, io.cwd, args.force) : (args.directory ?? spec.id);
   const target = path.resolve(io.cwd, directory);
   const name = args.name ?? (await projectName(path.basename(target), spec, prompts));
-  const gathered = prompts ? await prompts.promptAnswers(spec, { name, module: args.module, options: args.options }) : args;
-  const answers = completeAnswers(spec, { name, module: gathered.module, options: gathered.options });
+  const gathered = prompts ? await prompts.promptAnswers(spec, { name, module: args.module, options: args.options, delivery: args.delivery }) : args;
+  const answers = completeAnswers(spec, { name, module: gathered.module, options: gathered.options, delivery: gathered.delivery });
   if (args.dryRun) {
     await dryRun(spec, answers, target, io);
     return 0;

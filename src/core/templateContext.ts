@@ -1,3 +1,4 @@
+import { findDeliveryOption } from "../specs/delivery.js";
 import type { ProjectSpec, Service } from "../specs/schema.js";
 import { defaultModulePath, type Answers } from "./answers.js";
 import { templateGoVersions, type GoVersions } from "./goToolchain.js";
@@ -9,6 +10,8 @@ export interface TemplateContext {
   name: string;
   module: string;
   options: Answers["options"];
+  /** Each delivery option that applies: its value, and a flag for each choice (`delivery.image.is.scratch`). */
+  delivery: Record<string, { value: string; is: Record<string, boolean> }>;
   project: Pick<ProjectSpec, "title">;
   /** From the template's go.mod: the go line and the pinned toolchain. */
   go: GoVersions;
@@ -47,6 +50,12 @@ export function templateContext(spec: ProjectSpec, answers: Answers, go: GoVersi
     name: answers.name,
     module: answers.module,
     options: answers.options,
+    delivery: Object.fromEntries(
+      Object.entries(answers.delivery).map(([name, value]) => [
+        name,
+        { value, is: Object.fromEntries(findDeliveryOption(name)!.choices.map((choice) => [choice.value, choice.value === value])) },
+      ]),
+    ),
     project: { title: spec.title },
     go,
     tools: spec.tools,
@@ -74,7 +83,7 @@ export function manifest(spec: ProjectSpec, answers: Answers): string {
     generator: generatorName,
     generatorVersion,
     project: spec.id,
-    answers: { name: answers.name, module: answers.module, options: answers.options },
+    answers: { name: answers.name, module: answers.module, options: answers.options, delivery: answers.delivery },
   };
   return `${JSON.stringify(record, null, 2)}\n`;
 }

@@ -48,6 +48,11 @@ describe("create-gopher-project (built CLI)", () => {
     [["app", "--project", "url-shortener", "--http-port", "80"], /^create-gopher-project: --http-port must be an integer from 1024 to 65535$/],
     [["app", "--project", "url-shortener", "--code-length", "x"], /--code-length needs an integer, not "x"/],
     [["app", "--bogus"], /Unknown argument: bogus/],
+    // Delivery options, in the flags' words.
+    [["app", "--project", "url-shortener", "--image", "alpine"], /^create-gopher-project: --image must be one of distroless, scratch$/],
+    [["app", "--project", "cli", "--image", "scratch"], /^create-gopher-project: --image is for projects that ship a container image, and cli does not$/],
+    [["app", "--project", "job-queue", "--image"], /^create-gopher-project: --image needs a value$/],
+    [["app", "--project", "job-queue", "--image", "scratch", "--image", "distroless"], /^create-gopher-project: --image is given more than once$/],
     // Names the go command treats specially.
     [["vendor", "--project", "cli"], /"vendor" is a directory name the go command treats specially \(vendored dependencies/],
     [["testdata", "--project", "cli"], /"testdata" is a directory name the go command treats specially/],

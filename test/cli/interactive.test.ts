@@ -63,9 +63,19 @@ describe.skipIf(skipReason)("prompts on a terminal", () => {
     const first = await until(name, /Length of generated short codes/);
     expect(first).not.toMatch(/Which roadmap project|Project directory|Go module path|HTTP port/);
     await keys(name, "BSpace", "9", "Enter");
+    // The delivery options the project takes come after its own: each choice with what it means.
+    const image = await until(name, /Base of the container image/);
+    expect(image).toMatch(/distroless \(gcr\.io\/distroless\/static-debian13:nonroot\)\n.*scratch \(scratch, with CA certificates/);
+    await keys(name, "Down", "Enter");
     await until(name, /EXIT=0/);
     const manifest = await fs.readJson(path.join(root, "links", ".gopher-project.json"));
-    expect(manifest.answers).toEqual({ name: "links", module: "example.com/acme/links", options: { httpPort: 9000, codeLength: 9 } });
+    expect(manifest.answers).toEqual({
+      name: "links",
+      module: "example.com/acme/links",
+      options: { httpPort: 9000, codeLength: 9 },
+      delivery: { image: "scratch" },
+    });
+    expect(await fs.readFile(path.join(root, "links", "Dockerfile"), "utf8")).toMatch(/^FROM scratch$/m);
   });
 
   it("exits 130 on Ctrl-C at a prompt and writes nothing", async () => {
@@ -203,7 +213,7 @@ describe.skipIf(skipReason)("prompts on a terminal", () => {
 
   it("refuses 80x at a number prompt instead of taking the default", async () => {
     const cwd = await freshDir();
-    const name = await open(["links", "--project", "url-shortener", "--module", "example.com/links", "--code-length", "7", "--no-git", "--no-tidy"], { cwd });
+    const name = await open(["links", "--project", "url-shortener", "--module", "example.com/links", "--code-length", "7", "--image", "distroless", "--no-git", "--no-tidy"], { cwd });
     await until(name, /HTTP port the API listens on \(1024–65535\)/);
     await keys(name, "80x", "Enter");
     await until(name, />> "80x" is not an integer from 1024 to 65535/);

@@ -9,7 +9,7 @@ import { findSpec } from "../../src/specs/catalogue.js";
 /** Renders a project through the core into a fresh temporary directory; returns it and its files. */
 export async function generateInto(
   projectId: string,
-  given: { name?: string; module?: string; options?: Record<string, unknown> } = {},
+  given: { name?: string; module?: string; options?: Record<string, unknown>; delivery?: Record<string, unknown> } = {},
 ): Promise<{ dir: string; files: string[] }> {
   const spec = findSpec(projectId);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "gopher-test-"));

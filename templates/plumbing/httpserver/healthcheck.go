@@ -11,7 +11,7 @@ import (
 const healthcheckTimeout = 3 * time.Second
 
 // Healthcheck asks the server listening on addr (as in HTTP_ADDR, e.g. ":8080") for /healthz. It
-// backs the binaries' healthcheck subcommand, which distroless images need: they have no curl.
+// backs the binaries' healthcheck subcommand, which the images need: they have no curl.
 func Healthcheck(ctx context.Context, addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -124,8 +124,8 @@ func migration(args []string, stdout io.Writer) (func(context.Context, *slog.Log
 	}
 }
 
-// healthcheck GETs /healthz on the local server. The distroless image has no
-// shell or curl, so its HEALTHCHECK runs this.
+// healthcheck GETs /healthz on the local server. The image has no shell or
+// curl, so its HEALTHCHECK runs this.
 func healthcheck(ctx context.Context, getenv func(string) string) error {
 	cfg, err := config.LoadListen(ctx, getenv)
 	if err != nil {
