@@ -51,13 +51,24 @@ interface CompiledModule {
 const resolveFilename = (request: string, parent: CompiledModule): string =>
   (Module as unknown as { _resolveFilename(request: string, parent: CompiledModule): string })._resolveFilename(request, parent);
 
+/** The bundle's cache file, in the cache folder. */
+const cacheFile = (bundleDir: string): string => `chunks-${fnv1a(bundleDir)}.bin`;
+
+/**
+ * A short hash of the bundle's folder, naming its cache file: two installed versions of the
+ * CLI (npx keeps each in its own folder) keep a cache each instead of pruning each other's.
+ */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
 /**
  * The cache is one file, so a run reads one file and writes at most one: an index (chunk name →
  * where its cached data lies), as JSON behind its length, then the data. A file that does not
  * read as one is an empty cache.
  */
-const cacheFile = "chunks.bin";
-
 function readCache(file: string): Map<string, Buffer> {
   try {
     const bytes = readFileSync(file);
@@ -85,7 +96,7 @@ function writeCache(file: string, chunks: Map<string, Buffer>): void {
 }
 
 function cacheChunks(bundleDir: string, dir: string): void {
-  const file = path.join(dir, cacheFile);
+  const file = path.join(dir, cacheFile(bundleDir));
   const cached = readCache(file);
   const proto = (Module as unknown as { prototype: CompiledModule }).prototype;
   const compile = proto._compile;
@@ -102,7 +113,7 @@ function cacheChunks(bundleDir: string, dir: string): void {
     return wrapper.call(this.exports, this.exports, require, this, filename, bundleDir);
   };
   // At exit the scripts hold every function this run compiled, so the cache covers what ran. The
-  // chunks other runs cached stay, unless this bundle no longer has them (another version's).
+  // chunks other runs cached stay, unless this bundle no longer has them (rebuilt in place).
   process.once("exit", () => {
     if (produced.size === 0) return;
     try {
