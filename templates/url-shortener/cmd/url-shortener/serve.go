@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	goredis "github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel"
 	"gorm.io/gorm"
 
 	"example.com/gopher-template/plumbing/health"
@@ -28,30 +29,46 @@ import (
 	"example.com/gopher-template/url-shortener/internal/migrations"
 	"example.com/gopher-template/url-shortener/internal/pgstore"
 	"example.com/gopher-template/url-shortener/internal/rediscache"
+	"example.com/gopher-template/url-shortener/internal/tracing"
 )
 
 // serve runs the HTTP servers until ctx is cancelled or a server fails, then
-// drains in-flight requests, flushes pending hits and closes connections.
+// drains in-flight requests, flushes pending hits and spans and closes
+// connections.
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(ctx, getenv)
 	if err != nil {
 		return err
 	}
 	logger := logging.New(stdout, cfg.LogLevel)
-	logger.InfoContext(ctx, "starting", slog.String("version", version))
+	logger.InfoContext(ctx, "starting", slog.String("version", version),
+		slog.Bool("exporting_spans", cfg.Tracing.Endpoint != "" || cfg.Tracing.TracesEndpoint != ""))
 	setProcessWide(logger)
 
-	deps, err := connect(ctx, logger, cfg)
+	provider, err := tracing.New(ctx, tracing.Options{
+		ServiceName:    cfg.Tracing.ServiceName,
+		ServiceVersion: version,
+		Endpoint:       cfg.Tracing.Endpoint,
+		TracesEndpoint: cfg.Tracing.TracesEndpoint,
+	})
+	if err != nil {
+		return err
+	}
+	// serveUntilDone flushes the spans within SHUTDOWN_TIMEOUT; this stops
+	// the provider when start-up fails before that (again: a no-op).
+	defer func() { stopTracing(ctx, logger, provider, time.Now().Add(cfg.ShutdownTimeout)) }()
+
+	deps, err := connect(ctx, logger, cfg, provider)
 	if err != nil {
 		return err
 	}
 	defer deps.close(ctx, logger)
 
-	handler, batcher, err := wire(logger, cfg, deps)
+	handler, batcher, err := wire(logger, cfg, deps, provider)
 	if err != nil {
 		return err
 	}
-	return serveUntilDone(ctx, logger, cfg, handler, batcher)
+	return serveUntilDone(ctx, logger, cfg, handler, batcher, provider)
 }
 
 // setProcessWide configures the libraries that keep process-wide state. It
@@ -61,6 +78,10 @@ func setProcessWide(logger *slog.Logger) {
 	gin.SetMode(gin.ReleaseMode)
 	// go-redis logs some failures (dial errors, ...) itself: as JSON, please.
 	goredis.SetLogger(rediscache.NewLogger(logger))
+	// So does OpenTelemetry (spans it failed to export, say).
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		logger.Warn("opentelemetry", slog.Any("error", err))
+	}))
 }
 
 // dependencies are the connections that serve opens and closes.
@@ -74,9 +95,12 @@ type dependencies struct {
 // connect opens PostgreSQL, which is required: without it start-up fails. It
 // applies pending migrations when configured to, and creates the Redis
 // client. Redis is optional: when it is unreachable the service starts and
-// serves redirects from PostgreSQL.
-func connect(ctx context.Context, logger *slog.Logger, cfg config.Config) (*dependencies, error) {
-	db, err := pgstore.Open(ctx, logger, postgresOptions(cfg.Postgres))
+// serves redirects from PostgreSQL. Both clients make spans with provider
+// when it exports them.
+func connect(ctx context.Context, logger *slog.Logger, cfg config.Config, provider *tracing.Provider) (*dependencies, error) {
+	pgOpts := postgresOptions(cfg.Postgres)
+	pgOpts.TracerProvider = provider.Tracing()
+	db, err := pgstore.Open(ctx, logger, pgOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +119,13 @@ func connect(ctx context.Context, logger *slog.Logger, cfg config.Config) (*depe
 		closeWith(ctx, logger, "postgres", sqlDB.Close)
 		return nil, err
 	}
+	if tp := provider.Tracing(); tp != nil {
+		if err := rediscache.Trace(client, tp); err != nil {
+			closeWith(ctx, logger, "redis", client.Close)
+			closeWith(ctx, logger, "postgres", sqlDB.Close)
+			return nil, err
+		}
+	}
 	d := &dependencies{db: db, sqlDB: sqlDB, redis: client, cache: rediscache.New(client, cfg.RedisKeyPrefix, cfg.CacheTTL)}
 	if err := d.cache.Ping(ctx); err != nil {
 		logger.WarnContext(ctx, "redis unreachable; serving without cache", slog.Any("error", err))
@@ -110,8 +141,9 @@ func (d *dependencies) close(ctx context.Context, logger *slog.Logger) {
 // wire builds the service on its dependencies: metrics, repository, hit
 // batcher, the in-process cache in front of Redis, link service and HTTP
 // handler, whose /readyz fails without
-// PostgreSQL and reports Redis degraded without Redis.
-func wire(logger *slog.Logger, cfg config.Config, deps *dependencies) (http.Handler, *hits.Batcher, error) {
+// PostgreSQL and reports Redis degraded without Redis, and which makes a span
+// of every request with provider.
+func wire(logger *slog.Logger, cfg config.Config, deps *dependencies, provider *tracing.Provider) (http.Handler, *hits.Batcher, error) {
 	m, err := metrics.New(metrics.Namespace(config.AppName))
 	if err != nil {
 		return nil, nil, err
@@ -135,6 +167,8 @@ func wire(logger *slog.Logger, cfg config.Config, deps *dependencies) (http.Hand
 		TrustedProxies: cfg.TrustedProxies,
 		RateLimitRPS:   cfg.RateLimitRPS,
 		RateLimitBurst: cfg.RateLimitBurst,
+		TracerProvider: provider.Tracing(),
+		Propagator:     tracing.Propagator(),
 	}, links, m,
 		health.Check{Name: "postgres", Required: true, Check: deps.sqlDB.PingContext},
 		health.Check{Name: "redis", Check: deps.cache.Ping},
@@ -160,9 +194,9 @@ func linkCache(cfg config.Config, redis *rediscache.Cache, m *metrics.Metrics) (
 
 // serveUntilDone serves handler, and pprof when ADMIN_ADDR is set, and flushes
 // hits periodically until ctx is cancelled or a server fails. Then, within
-// SHUTDOWN_TIMEOUT, it drains the servers and stores the hits of the last
-// requests.
-func serveUntilDone(ctx context.Context, logger *slog.Logger, cfg config.Config, handler http.Handler, batcher *hits.Batcher) error {
+// SHUTDOWN_TIMEOUT, it drains the servers, stores the hits of the last
+// requests and exports the spans provider still holds.
+func serveUntilDone(ctx context.Context, logger *slog.Logger, cfg config.Config, handler http.Handler, batcher *hits.Batcher, provider *tracing.Provider) error {
 	api, err := httpserver.Start(ctx, logger, "api", httpserver.New(cfg.HTTPAddr, handler, logger))
 	if err != nil {
 		return err
@@ -196,6 +230,7 @@ func serveUntilDone(ctx context.Context, logger *slog.Logger, cfg config.Config,
 	flushing.Wait()
 	// Every request has finished: store the hits they recorded.
 	flushErr := finalFlush(ctx, batcher, deadline)
+	stopTracing(ctx, logger, provider, deadline)
 	if err := errors.Join(runErr, shutdownErr, flushErr); err != nil {
 		return err
 	}
@@ -212,4 +247,16 @@ func finalFlush(ctx context.Context, batcher *hits.Batcher, deadline time.Time) 
 		return fmt.Errorf("final hit flush: %w", err)
 	}
 	return nil
+}
+
+// stopTracing exports the spans provider still holds and stops it, before
+// deadline. Spans it could not export are lost: that is logged, and the
+// shutdown goes on. ctx may be cancelled by then (the signal); its values are
+// kept.
+func stopTracing(ctx context.Context, logger *slog.Logger, provider *tracing.Provider, deadline time.Time) {
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	defer cancel()
+	if err := provider.Shutdown(ctx); err != nil {
+		logger.WarnContext(ctx, "spans not exported", slog.Any("error", err))
+	}
 }

@@ -51,6 +51,8 @@ type Config struct {
 	// APIToken, when set, is required as a bearer token on /api/v1.
 	APIToken string `env:"API_TOKEN"`
 
+	Tracing Tracing
+
 	LogLevel         slog.Level    `env:"LOG_LEVEL, default=info"`
 	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT, default=15s"`
 	HitFlushInterval time.Duration `env:"HIT_FLUSH_INTERVAL, default=1s"`
@@ -63,6 +65,20 @@ type Postgres struct {
 	MaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS, default=20"`
 	MaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS, default=10"`
 	ConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME, default=30m"`
+}
+
+// Tracing is where spans are exported, under the OpenTelemetry SDK's standard
+// variables. Spans are made and their IDs logged in any case; they leave the
+// process only when an endpoint is set. The exporter reads the other
+// OTEL_EXPORTER_OTLP_* variables (headers, timeout, compression) itself.
+type Tracing struct {
+	// ServiceName is the service.name of the spans; it defaults to AppName.
+	ServiceName string `env:"OTEL_SERVICE_NAME"`
+	// Endpoint is the base URL of an OTLP/HTTP collector; spans go to its
+	// /v1/traces.
+	Endpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	// TracesEndpoint is the full URL spans go to; it wins over Endpoint.
+	TracesEndpoint string `env:"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"`
 }
 
 // Migrate is the configuration of the migrate command.
@@ -82,9 +98,10 @@ type Listen struct {
 // come from the constants of defaults.go.
 func derivedDefaults() map[string]string {
 	return map[string]string{
-		"HTTP_ADDR":        ":" + strconv.Itoa(DefaultHTTPPort),
-		"CODE_LENGTH":      strconv.Itoa(DefaultCodeLength),
-		"REDIS_KEY_PREFIX": AppName + ":",
+		"HTTP_ADDR":         ":" + strconv.Itoa(DefaultHTTPPort),
+		"CODE_LENGTH":       strconv.Itoa(DefaultCodeLength),
+		"REDIS_KEY_PREFIX":  AppName + ":",
+		"OTEL_SERVICE_NAME": AppName,
 	}
 }
 
@@ -147,6 +164,7 @@ func process(ctx context.Context, getenv func(string) string, target any) error 
 func (c Config) validate() error {
 	errs := c.Listen.validate()
 	errs = append(errs, c.Postgres.validate()...)
+	errs = append(errs, c.Tracing.validate()...)
 	if c.AdminAddr != "" {
 		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
 			errs = append(errs, fmt.Errorf("ADMIN_ADDR: %w", err))
@@ -189,6 +207,22 @@ func (l Listen) validate() []error {
 		return []error{fmt.Errorf("HTTP_ADDR: %w", err)}
 	}
 	return nil
+}
+
+func (t Tracing) validate() []error {
+	var errs []error
+	for _, e := range []struct{ name, value string }{
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", t.Endpoint},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", t.TracesEndpoint},
+	} {
+		if e.value == "" {
+			continue
+		}
+		if u, err := url.Parse(e.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an absolute http(s) URL", e.name, e.value))
+		}
+	}
+	return errs
 }
 
 func (p Postgres) validate() []error {

@@ -37,6 +37,10 @@ func TestLoadDefaults(t *testing.T) {
 	if cfg.AdminAddr != "" || cfg.APIToken != "" || len(cfg.TrustedProxies) != 0 {
 		t.Errorf("optional settings must default to off: %+v", cfg)
 	}
+	// Spans are exported only to an endpoint someone set.
+	if want := (config.Tracing{ServiceName: config.AppName}); cfg.Tracing != want {
+		t.Errorf("Tracing = %+v, want %+v", cfg.Tracing, want)
+	}
 	if !cfg.MigrateOnStart || cfg.LogLevel != slog.LevelInfo || cfg.CacheTTL != time.Hour ||
 		cfg.LocalCacheSize != 10_000 || cfg.LocalCacheTTL != 5*time.Second ||
 		cfg.HitFlushInterval != time.Second || cfg.ShutdownTimeout != 15*time.Second ||
@@ -71,6 +75,9 @@ func TestLoadOverrides(t *testing.T) {
 	m["REDIS_KEY_PREFIX"] = "links:"
 	m["DB_MAX_OPEN_CONNS"] = "4"
 	m["DB_MAX_IDLE_CONNS"] = "0"
+	m["OTEL_SERVICE_NAME"] = "links-eu"
+	m["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://otel-collector:4318"
+	m["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "https://traces.example.com/v1/traces"
 	cfg, err := config.Load(t.Context(), env(m))
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +87,9 @@ func TestLoadOverrides(t *testing.T) {
 		cfg.LocalCacheSize != 0 || cfg.LocalCacheTTL != time.Minute ||
 		cfg.RedisKeyPrefix != "links:" || cfg.Postgres.MaxOpenConns != 4 || cfg.Postgres.MaxIdleConns != 0 {
 		t.Errorf("overrides not applied: %+v", cfg)
+	}
+	if want := (config.Tracing{ServiceName: "links-eu", Endpoint: "http://otel-collector:4318", TracesEndpoint: "https://traces.example.com/v1/traces"}); cfg.Tracing != want {
+		t.Errorf("Tracing = %+v, want %+v", cfg.Tracing, want)
 	}
 
 	delete(m, "BASE_URL")
@@ -116,6 +126,8 @@ func TestLoadErrors(t *testing.T) {
 		{name: "bad proxy", set: map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, wantErr: "TRUSTED_PROXIES"},
 		{name: "zero rate", set: map[string]string{"RATE_LIMIT_RPS": "0"}, wantErr: "RATE_LIMIT_RPS"},
 		{name: "zero burst", set: map[string]string{"RATE_LIMIT_BURST": "0"}, wantErr: "RATE_LIMIT_BURST"},
+		{name: "otlp endpoint without scheme", set: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "otel-collector:4318"}, wantErr: "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{name: "otlp traces endpoint over grpc", set: map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "grpc://otel-collector:4317"}, wantErr: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

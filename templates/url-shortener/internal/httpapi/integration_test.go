@@ -13,6 +13,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"example.com/gopher-template/plumbing/health"
 	"example.com/gopher-template/plumbing/testproxy"
@@ -25,6 +26,7 @@ import (
 	"example.com/gopher-template/url-shortener/internal/pgstore"
 	"example.com/gopher-template/url-shortener/internal/rediscache"
 	"example.com/gopher-template/url-shortener/internal/testenv"
+	"example.com/gopher-template/url-shortener/internal/tracing"
 )
 
 // cacheSpy counts lookups served from the real cache.
@@ -73,13 +75,21 @@ type stackOptions struct {
 	// replicaOf, when not nil, makes the stack another replica of that one:
 	// the same database and Redis keys, a process memory of its own.
 	replicaOf *stack
+	// tracerProvider, when not nil, makes the spans of the HTTP handler and
+	// of the PostgreSQL and Redis clients, as run does.
+	tracerProvider trace.TracerProvider
+	// logger, when not nil, gets the stack's log lines.
+	logger *slog.Logger
 }
 
 // newStack wires the real PostgreSQL repository and Redis cache behind the
 // HTTP API, as run does.
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
-	logger := slog.New(slog.DiscardHandler)
+	logger := opts.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	var dbURL, redisURL, prefix string
 	if opts.replicaOf != nil {
 		dbURL, redisURL, prefix = opts.replicaOf.dbURL, os.Getenv("REDIS_URL"), opts.replicaOf.prefix
@@ -90,7 +100,10 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if opts.postgres != nil {
 		dbURL = opts.postgres(t, dbURL)
 	}
-	db, err := pgstore.Open(t.Context(), logger, pgstore.Options{URL: dbURL, MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute})
+	db, err := pgstore.Open(t.Context(), logger, pgstore.Options{
+		URL: dbURL, MaxOpenConns: 4, MaxIdleConns: 2, ConnMaxLifetime: time.Minute,
+		TracerProvider: opts.tracerProvider,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +120,11 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if redisClient == nil {
 		redisClient = direct
 	}
+	if opts.tracerProvider != nil {
+		if err := rediscache.Trace(redisClient, opts.tracerProvider); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cache := rediscache.New(redisClient, prefix, time.Hour)
 
 	s := &stack{testServer: &testServer{}, repo: pgstore.NewRepository(db), spy: &cacheSpy{Cache: cache}, redis: direct, prefix: prefix, dbURL: dbURL}
@@ -120,11 +138,20 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 			t.Fatal(err)
 		}
 	}
-	svc := newService(t, s.repo, linkCache, s.batcher, link.Options{CodeLength: codeLength, Recorder: m})
-	s.handler = newHandler(t, svc, m, httpapi.Options{BaseURL: baseURL, RateLimitRPS: 100, RateLimitBurst: 100},
+	svc, err := link.NewService(logger, s.repo, linkCache, s.batcher, link.Options{CodeLength: codeLength, Recorder: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.handler, err = httpapi.NewServer(logger, httpapi.Options{
+		BaseURL: baseURL, RateLimitRPS: 100, RateLimitBurst: 100,
+		TracerProvider: opts.tracerProvider, Propagator: tracing.Propagator(),
+	}, svc, m,
 		health.Check{Name: "postgres", Required: true, Check: sqlDB.PingContext},
 		health.Check{Name: "redis", Check: cache.Ping},
 	)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"example.com/gopher-template/plumbing/apiheaders"
 	"example.com/gopher-template/plumbing/health"
@@ -38,7 +41,17 @@ type Options struct {
 	// RateLimitRPS and RateLimitBurst limit link creations per client IP.
 	RateLimitRPS   float64
 	RateLimitBurst int
+	// TracerProvider makes a server span of every request but probes and
+	// scrapes (untracedPaths), named by its route; nil makes none.
+	TracerProvider trace.TracerProvider
+	// Propagator reads the caller's trace context from the request headers;
+	// nil reads none.
+	Propagator propagation.TextMapPropagator
 }
+
+// untracedPaths are probed or scraped every few seconds and use no
+// dependency: they make no spans. /readyz does, with its checks.
+var untracedPaths = map[string]bool{"/healthz": true, "/metrics": true}
 
 // server holds what the handlers need.
 type server struct {
@@ -52,9 +65,11 @@ type server struct {
 
 // NewServer returns the service's HTTP handler: the Gin engine behind
 // apiheaders.Middleware, which sets the headers that keep browsers from
-// rendering or framing responses, and logging.Middleware, which gives every
-// request an ID, recovers panics and writes the access log. /readyz runs
-// checks.
+// rendering or framing responses, logging.Middleware, which gives every
+// request an ID, recovers panics and writes the access log, and otelhttp,
+// which starts the request's server span (continuing the caller's W3C trace)
+// before any of them, so that every log line of the request carries its
+// trace ID. /readyz runs checks.
 func NewServer(logger *slog.Logger, opts Options, links *link.Service, m *metrics.Metrics, checks ...health.Check) (http.Handler, error) {
 	s := &server{
 		logger:   logger,
@@ -71,8 +86,47 @@ func NewServer(logger *slog.Logger, opts Options, links *link.Service, m *metric
 	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("httpapi: trusted proxies: %w", err)
 	}
-	r.Use(s.observe)
+	r.Use(nameSpan, s.observe)
 	r.NoRoute(func(c *gin.Context) { writeError(c, http.StatusNotFound, "not found") })
 	addRoutes(r, s, health.Readyz(logger, checks...))
-	return logging.Middleware(logger)(apiheaders.Middleware(r)), nil
+	return traceRequests(opts)(logging.Middleware(logger)(apiheaders.Middleware(r))), nil
+}
+
+// traceRequests starts a server span for each request, as opts say. Without
+// a tracer provider it makes no span, but a caller's trace context still
+// reaches the request's context, so its log lines carry the caller's IDs.
+func traceRequests(opts Options) func(http.Handler) http.Handler {
+	provider, propagator := opts.TracerProvider, opts.Propagator
+	if propagator == nil {
+		propagator = propagation.NewCompositeTextMapPropagator()
+	}
+	if provider == nil {
+		return continueTrace(propagator)
+	}
+	return otelhttp.NewMiddleware("http.server",
+		otelhttp.WithTracerProvider(provider),
+		otelhttp.WithPropagators(propagator),
+		otelhttp.WithFilter(func(r *http.Request) bool { return !untracedPaths[r.URL.Path] }),
+	)
+}
+
+// continueTrace puts the trace context of a request that carries one (the
+// propagator's headers) into its context, and leaves other requests as they
+// are, at the cost of a header lookup.
+func continueTrace(propagator propagation.TextMapPropagator) func(http.Handler) http.Handler {
+	fields := propagator.Fields()
+	for i, field := range fields {
+		fields[i] = http.CanonicalHeaderKey(field)
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for _, field := range fields {
+				if _, ok := r.Header[field]; ok {
+					r = r.WithContext(propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header)))
+					break
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }

@@ -10,7 +10,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/exaring/otelpgx"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"go.opentelemetry.io/otel/trace"
 	gormpostgres "gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	gormlogger "gorm.io/gorm/logger"
@@ -34,11 +38,23 @@ type Options struct {
 	MaxIdleConns int
 	// ConnMaxLifetime recycles connections that old; 0 never does.
 	ConnMaxLifetime time.Duration
+	// TracerProvider, when not nil, makes a span of every statement run in
+	// the context of a recording span (otelpgx), GORM's included.
+	TracerProvider trace.TracerProvider
 }
 
-// Open connects to the database and checks that it is reachable.
+// Open connects to the database and checks that it is reachable. GORM runs
+// its SQL on a database/sql pool of pgx connections, which carry the tracer.
 func Open(ctx context.Context, logger *slog.Logger, opts Options) (*gorm.DB, error) {
-	db, err := gorm.Open(gormpostgres.Open(opts.URL), &gorm.Config{
+	connConfig, err := pgx.ParseConfig(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse URL: %w", err)
+	}
+	if opts.TracerProvider != nil {
+		connConfig.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(opts.TracerProvider))
+	}
+	pool := stdlib.OpenDB(*connConfig)
+	db, err := gorm.Open(gormpostgres.New(gormpostgres.Config{Conn: pool}), &gorm.Config{
 		Logger: gormlogger.NewSlogLogger(logger, gormlogger.Config{
 			SlowThreshold:             200 * time.Millisecond,
 			LogLevel:                  gormlogger.Warn,
@@ -50,18 +66,15 @@ func Open(ctx context.Context, logger *slog.Logger, opts Options) (*gorm.DB, err
 		DisableAutomaticPing: true,
 	})
 	if err != nil {
+		_ = pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
-	sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
-	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
-	sqlDB.SetConnMaxIdleTime(connMaxIdleTime)
-	if err := sqlDB.PingContext(ctx); err != nil {
-		_ = sqlDB.Close()
+	pool.SetMaxOpenConns(opts.MaxOpenConns)
+	pool.SetMaxIdleConns(opts.MaxIdleConns)
+	pool.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	pool.SetConnMaxIdleTime(connMaxIdleTime)
+	if err := pool.PingContext(ctx); err != nil {
+		_ = pool.Close()
 		return nil, fmt.Errorf("postgres: %w", explainConnectError(err))
 	}
 	return db, nil
