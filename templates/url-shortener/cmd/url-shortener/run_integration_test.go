@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -62,19 +63,12 @@ func (w *logWatcher) String() string {
 // PostgreSQL and Redis namespaces, exercises it over HTTP and shuts it down.
 func TestRunEndToEnd(t *testing.T) {
 	t.Parallel()
-	dbURL := testenv.Postgres(t)
-	redisURL, prefix := testenv.Redis(t)
-	srv := startRun(t, map[string]string{
-		"DATABASE_URL":     dbURL,
-		"REDIS_URL":        redisURL,
-		"REDIS_KEY_PREFIX": prefix,
-		"HTTP_ADDR":        "127.0.0.1:0",
-		"ADMIN_ADDR":       "127.0.0.1:0",
-		"BASE_URL":         "http://sho.rt",
+	env := freshEnv(t, map[string]string{
+		"BASE_URL": "http://sho.rt",
 		// Hits are stored only by the final flush on shutdown.
 		"HIT_FLUSH_INTERVAL": "1h",
-		"SHUTDOWN_TIMEOUT":   "5s",
 	})
+	srv := startRun(t, env)
 
 	status, _, body := fetch(t, http.MethodPost, srv.base+"/api/v1/links", `{"url":"https://example.org/e2e","alias":"e2e-test"}`)
 	if status != http.StatusCreated || !strings.Contains(body, `"short_url":"http://sho.rt/e2e-test"`) {
@@ -102,7 +96,7 @@ func TestRunEndToEnd(t *testing.T) {
 
 	srv.stop(t)
 	// The hit recorded above was stored by the flush on shutdown.
-	if hits := storedHits(t, dbURL, "e2e-test"); hits != 1 {
+	if hits := storedHits(t, env["DATABASE_URL"], "e2e-test"); hits != 1 {
 		t.Errorf("stored hits = %d, want 1", hits)
 	}
 }
@@ -113,6 +107,23 @@ type running struct {
 	logs        *logWatcher
 	cancel      context.CancelFunc
 	done        chan error
+}
+
+// freshEnv is the environment of a run against a fresh database and Redis key
+// prefix, on free ports, with a 5 s SHUTDOWN_TIMEOUT; extra adds to it.
+func freshEnv(t *testing.T, extra map[string]string) map[string]string {
+	t.Helper()
+	redisURL, prefix := testenv.Redis(t)
+	env := map[string]string{
+		"DATABASE_URL":     testenv.Postgres(t),
+		"REDIS_URL":        redisURL,
+		"REDIS_KEY_PREFIX": prefix,
+		"HTTP_ADDR":        "127.0.0.1:0",
+		"ADMIN_ADDR":       "127.0.0.1:0",
+		"SHUTDOWN_TIMEOUT": "5s",
+	}
+	maps.Copy(env, extra)
+	return env
 }
 
 // startRun starts run with env and waits until both servers answer.

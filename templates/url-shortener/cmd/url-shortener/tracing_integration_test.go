@@ -10,7 +10,6 @@ import (
 
 	"example.com/gopher-template/plumbing/logging"
 
-	"example.com/gopher-template/url-shortener/internal/testenv"
 	"example.com/gopher-template/url-shortener/internal/tracing/tracingtest"
 )
 
@@ -21,18 +20,10 @@ import (
 func TestRunExportsSpans(t *testing.T) {
 	t.Parallel()
 	collector := tracingtest.NewCollector(t)
-	dbURL := testenv.Postgres(t)
-	redisURL, prefix := testenv.Redis(t)
-	srv := startRun(t, map[string]string{
-		"DATABASE_URL":                dbURL,
-		"REDIS_URL":                   redisURL,
-		"REDIS_KEY_PREFIX":            prefix,
-		"HTTP_ADDR":                   "127.0.0.1:0",
-		"ADMIN_ADDR":                  "127.0.0.1:0",
-		"SHUTDOWN_TIMEOUT":            "5s",
+	srv := startRun(t, freshEnv(t, map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL,
 		"OTEL_SERVICE_NAME":           "links-e2e",
-	})
+	}))
 	if status, _, body := fetch(t, http.MethodPost, srv.base+"/api/v1/links", `{"url":"https://example.org/otel","alias":"otel"}`); status != http.StatusCreated {
 		t.Fatalf("create: %d %s", status, body)
 	}

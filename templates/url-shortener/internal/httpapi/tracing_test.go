@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -54,11 +55,19 @@ type tracedServer struct {
 func newTracedServer(t *testing.T) *tracedServer {
 	t.Helper()
 	provider, spans := tracingtest.NewProvider(t)
+	repo := tracedRepository{Repository: linktest.NewRepository(), tracer: provider.Tracer("test")}
+	ts, logs := newLoggedServer(t, repo, provider)
+	return &tracedServer{testServer: ts, spans: spans, logs: logs}
+}
+
+// newLoggedServer is the handler with its service on repo and fakes, spans
+// made with provider (nil: none), and a logger at Debug keeping every line.
+func newLoggedServer(t *testing.T, repo link.Repository, provider trace.TracerProvider) (*testServer, *testserve.Buffer) {
+	t.Helper()
 	logs := &testserve.Buffer{}
 	logger := logging.New(logs, slog.LevelDebug)
 	m := newMetrics(t)
 	ts := &testServer{cache: linktest.NewCache()}
-	repo := tracedRepository{Repository: linktest.NewRepository(), tracer: provider.Tracer("test")}
 	svc, err := link.NewService(logger, repo, ts.cache, linktest.NewHits(), link.Options{CodeLength: codeLength, Recorder: m})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +79,7 @@ func newTracedServer(t *testing.T) *tracedServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tracedServer{testServer: ts, spans: spans, logs: logs}
+	return ts, logs
 }
 
 // serverSpan returns the one server span recorded, failing when there is
@@ -110,7 +119,8 @@ func attr(s sdktrace.ReadOnlySpan, key attribute.Key) attribute.Value {
 }
 
 // expectLogsInTrace checks that every line logs wrote for a request (the
-// lines with a request ID) carries the IDs of span, and that there is one.
+// lines with a request ID) carries the IDs of span, or none when span is not
+// valid, and that there is one.
 func expectLogsInTrace(t *testing.T, logs string, span trace.SpanContext) {
 	t.Helper()
 	n := 0
@@ -123,7 +133,12 @@ func expectLogsInTrace(t *testing.T, logs string, span trace.SpanContext) {
 			continue
 		}
 		n++
-		if line[logging.TraceIDKey] != span.TraceID().String() || line[logging.SpanIDKey] != span.SpanID().String() {
+		switch {
+		case !span.IsValid():
+			if line[logging.TraceIDKey] != nil || line[logging.SpanIDKey] != nil {
+				t.Errorf("log line of a request without a trace names one: %s", l)
+			}
+		case line[logging.TraceIDKey] != span.TraceID().String() || line[logging.SpanIDKey] != span.SpanID().String():
 			t.Errorf("log line outside the request's span %s/%s: %s", span.TraceID(), span.SpanID(), l)
 		}
 	}
@@ -247,27 +262,21 @@ func TestProbesAreNotTraced(t *testing.T) {
 func TestCallerTraceWithoutProvider(t *testing.T) {
 	t.Parallel()
 	const callerTrace, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-	logs := &testserve.Buffer{}
-	logger := logging.New(logs, slog.LevelDebug)
-	m := newMetrics(t)
-	ts := &testServer{cache: linktest.NewCache()}
-	svc, err := link.NewService(logger, linktest.NewRepository(), ts.cache, linktest.NewHits(), link.Options{CodeLength: codeLength, Recorder: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.handler, err = httpapi.NewServer(logger, httpapi.Options{BaseURL: baseURL, RateLimitRPS: 100, RateLimitBurst: 100, Propagator: tracing.Propagator()}, svc, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, logs := newLoggedServer(t, linktest.NewRepository(), nil)
 	created := ts.create(t, `{"url":"https://example.com/a"}`, nil)
 
+	traceparent := "00-" + callerTrace + "-" + callerSpan + "-01"
+	caller := trace.SpanContextFromContext(tracing.Propagator().Extract(t.Context(), propagation.HeaderCarrier(http.Header{"Traceparent": {traceparent}})))
+	if caller.TraceID().String() != callerTrace || caller.SpanID().String() != callerSpan {
+		t.Fatalf("the caller's span context = %+v", caller)
+	}
 	tests := []struct {
 		name    string
 		headers map[string]string
-		want    string // the trace ID of every line; "" for none
+		want    trace.SpanContext // of every line of the request; invalid for none
 	}{
-		{name: "a caller's trace", headers: map[string]string{"traceparent": "00-" + callerTrace + "-" + callerSpan + "-01"}, want: callerTrace},
-		{name: "no trace", want: ""},
+		{name: "a caller's trace", headers: map[string]string{"traceparent": traceparent}, want: caller},
+		{name: "no trace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -275,21 +284,7 @@ func TestCallerTraceWithoutProvider(t *testing.T) {
 			if rec := ts.do(t, request{method: http.MethodGet, target: "/" + created.Code, headers: tt.headers}); rec.Code != http.StatusFound {
 				t.Fatalf("status = %d", rec.Code)
 			}
-			n := 0
-			for l := range bytes.SplitSeq(bytes.TrimSpace([]byte(logs.String())), []byte("\n")) {
-				var line map[string]any
-				if err := json.Unmarshal(l, &line); err != nil {
-					t.Fatalf("log line %q: %v", l, err)
-				}
-				n++
-				traceID, _ := line[logging.TraceIDKey].(string)
-				if traceID != tt.want || (tt.want != "" && line[logging.SpanIDKey] != callerSpan) {
-					t.Errorf("trace %q, span %v in %s; want trace %q", traceID, line[logging.SpanIDKey], l, tt.want)
-				}
-			}
-			if n == 0 {
-				t.Error("no log line")
-			}
+			expectLogsInTrace(t, logs.String(), tt.want)
 		})
 	}
 }
