@@ -456,7 +456,7 @@ func TestResponseBodyLimit(t *testing.T) {
 			t.Parallel()
 			s := apitest.New(t, apitest.Options{})
 			s.Enqueue(tt.reply)
-			c, err := New(Options{Endpoint: s.URL})
+			c, err := New(Options{Endpoint: s.URL, HTTPClient: s.Client()})
 			if err != nil {
 				t.Fatal(err)
 			}

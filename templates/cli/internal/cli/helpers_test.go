@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,11 +30,18 @@ type harness struct {
 	t     *testing.T
 	env   map[string]string
 	stdin string
+	// http has a transport of its own: on http.DefaultTransport, a parallel
+	// test's httptest.Server.Close (which closes that transport's idle
+	// connections) could break this test's request as it starts ("http:
+	// CloseIdleConnections called").
+	http *http.Client
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	return &harness{t: t, env: map[string]string{
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(transport.CloseIdleConnections)
+	return &harness{t: t, http: &http.Client{Transport: transport}, env: map[string]string{
 		config.EnvPrefix + "CONFIG": filepath.Join(t.TempDir(), config.AppName, "config.yaml"),
 	}}
 }
@@ -47,13 +55,14 @@ func (h *harness) run(args ...string) result {
 	h.t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := Run(h.t.Context(), args, Deps{
-		Version: "test",
-		Getenv:  func(k string) string { return h.env[k] },
-		Stdin:   strings.NewReader(h.stdin),
-		Stdout:  &stdout,
-		Stderr:  &stderr,
-		Now:     apitest.FixedNow,
-		Retry:   fastRetry(),
+		Version:    "test",
+		Getenv:     func(k string) string { return h.env[k] },
+		Stdin:      strings.NewReader(h.stdin),
+		Stdout:     &stdout,
+		Stderr:     &stderr,
+		Now:        apitest.FixedNow,
+		Retry:      fastRetry(),
+		HTTPClient: h.http,
 	})
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
